@@ -1,0 +1,280 @@
+"""Isolation layers for the sandbox process: namespaces, mounts, limits, identity.
+
+Each layer is applied independently and recorded, so a machine that refuses
+one (a Docker container without CAP_SYS_ADMIN, a non-root user) still gets
+the others, and the results JSON says which were active:
+
+=============  ==============================================================
+layer          what it does
+=============  ==============================================================
+``pid_ns``     new PID namespace: when grading ends, the kernel kills every
+               process the submission started, setsid daemons included
+``net_ns``     new network namespace with no interface up: no network at all
+``mount_ns``   private mounts: empty read-only tmpfs over the course folder,
+               the batch's other submissions, outputs and caches; fresh
+               size-capped tmpfs for /tmp, /var/tmp, /dev/shm; a /proc that
+               only shows the sandbox's own processes
+``uid``        runs as a dedicated unprivileged uid (one per worker slot), so
+               DAC protects everything else and a leftover-process sweep can
+               kill exactly what the submission left behind
+``rlimits``    address space, CPU time, processes, file size, open files, no
+               core dumps
+``no_new_privs`` setuid programs cannot regain privileges
+``env``        environment scrubbed to a few harmless variables
+=============  ==============================================================
+
+Python 3.11 has no ``os.unshare``; we call libc through ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import signal
+import socket
+from pathlib import Path
+from typing import Any
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_BIND = 4096
+MS_REMOUNT = 32
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+SANDBOX_UID_BASE = 61000
+SCRUBBED_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "MPLBACKEND": "Agg",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"{what}: {os.strerror(code)}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
+    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def prctl(option: int, value: int) -> None:
+    _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), "prctl")
+
+
+def enter_namespaces(wanted: bool) -> dict[str, Any]:
+    """Called in the sandbox's first process: unshare what the machine allows.
+
+    As root we need no user namespace. As another user we try a user namespace
+    mapping ourselves to root inside it, which also lets us mount. Returns the
+    layers that took effect and a reason for each that did not.
+    """
+    layers: dict[str, Any] = {"pid_ns": False, "net_ns": False, "mount_ns": False, "userns": False}
+    if not wanted:
+        return layers
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    uid, gid = os.geteuid(), os.getegid()
+    attempts = [flags] if uid == 0 else []
+    attempts.append(flags | CLONE_NEWUSER)
+    reason = ""
+    for attempt in attempts:
+        try:
+            unshare(attempt)
+        except OSError as exc:
+            reason = f"unshare refused ({errno.errorcode.get(exc.errno, exc.errno)})"
+            continue
+        if attempt & CLONE_NEWUSER:
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+            layers["userns"] = True
+        layers.update(pid_ns=True, net_ns=True, mount_ns=True)
+        return layers
+    layers["unavailable"] = reason or "namespaces unavailable"
+    return layers
+
+
+def setup_mounts(layers: dict[str, Any], hide: list[str], disk_mb: float) -> str:
+    """In the new mount namespace: hide paths, give fresh scratch space. Returns the workdir."""
+    if not layers.get("mount_ns"):
+        import tempfile
+
+        return tempfile.mkdtemp(prefix="autograder-sandbox-")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    size = f"size={int(disk_mb)}m"
+    for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(scratch):
+            mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=1777")
+    keep = _interpreter_paths()
+    handles = {path: os.open(path, os.O_PATH) for path in keep}
+    for path in sorted(set(hide) | set(_private_homes(keep)), key=len):
+        if os.path.isdir(path):
+            _hide(path, [k for k in keep if k.startswith(path.rstrip("/") + "/")], handles)
+    for fd in handles.values():
+        os.close(fd)
+    if layers.get("pid_ns"):
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    workdir = "/tmp/work"
+    os.mkdir(workdir, 0o700)
+    return workdir
+
+
+def _interpreter_paths() -> list[str]:
+    """Directories Python needs to import modules later (stdlib, site-packages)."""
+    import sys
+
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path}
+    return sorted(p for p in candidates if p and os.path.isdir(p) and p != "/")
+
+
+def _private_homes(keep: list[str]) -> list[str]:
+    """Home folders the sandbox uid cannot traverse but that hold the interpreter.
+
+    E.g. a pyenv Python under ``/root/.pyenv``: we hide ``/root`` and re-expose
+    only the interpreter's folders, so imports keep working and nothing else
+    in the home folder is visible.
+    """
+    homes = set()
+    for path in keep:
+        parts = Path(path).parts
+        for depth in range(2, len(parts)):
+            parent = str(Path(*parts[:depth]))
+            if not os.stat(parent).st_mode & 0o001:
+                homes.add(parent)
+                break
+    return sorted(homes)
+
+
+def _hide(path: str, keep: list[str], handles: dict[str, int]) -> None:
+    """Cover ``path`` with an empty read-only tmpfs, re-exposing ``keep`` (read-only binds)."""
+    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+    for inner in keep:
+        if any(inner.startswith(k + "/") for k in keep):
+            continue  # already inside another re-exposed folder
+        os.makedirs(inner, exist_ok=True)
+        mount(f"/proc/self/fd/{handles[inner]}", inner, None, MS_BIND | MS_REC)
+        mount(None, inner, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+
+
+def set_limits(limits: dict[str, float]) -> dict[str, Any]:
+    """Apply rlimits; returns which were set."""
+    mb = 1024 * 1024
+    wanted = {
+        resource.RLIMIT_AS: int(limits["memory_mb"] * mb),
+        resource.RLIMIT_CPU: int(limits["cpu_seconds"]),
+        resource.RLIMIT_FSIZE: int(limits["file_size_mb"] * mb),
+        resource.RLIMIT_NOFILE: int(limits["open_files"]),
+        resource.RLIMIT_CORE: 0,
+    }
+    applied = {}
+    for which, value in wanted.items():
+        try:
+            resource.setrlimit(which, (value, value))
+            applied[which] = value
+        except (ValueError, OSError):
+            pass
+    return {"rlimits": len(applied) == len(wanted)}
+
+
+def drop_identity(uid: int, limits: dict[str, float], workdir: str) -> bool:
+    """Switch to the dedicated sandbox uid (root only); cap its process count."""
+    if os.geteuid() != 0 or _in_user_namespace():
+        return False
+    os.chown(workdir, uid, uid)
+    os.setgroups([])
+    os.setgid(uid)
+    # RLIMIT_NPROC counts every process of the real uid: set it just before switching.
+    nproc = int(limits["processes"])
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    os.setuid(uid)
+    return True
+
+
+def _in_user_namespace() -> bool:
+    try:
+        return Path("/proc/self/uid_map").read_text().split()[:3] != ["0", "0", "4294967295"]
+    except OSError:
+        return False
+
+
+def scrub_environment(workdir: str) -> None:
+    os.environ.clear()
+    os.environ.update(SCRUBBED_ENV)
+    os.environ.update(HOME=workdir, TMPDIR=workdir, MPLCONFIGDIR=workdir)
+
+
+def harden(limits: dict[str, float]) -> dict[str, Any]:
+    layers: dict[str, Any] = {}
+    try:
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        layers["no_new_privs"] = True
+    except OSError:
+        layers["no_new_privs"] = False
+    layers.update(set_limits(limits))
+    return layers
+
+
+def die_with_parent() -> None:
+    try:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def sweep_uid(uid: int) -> None:
+    """Kill every process owned by ``uid`` (the fallback when there is no PID namespace).
+
+    A helper process takes the sandbox uid and calls ``kill(-1, SIGKILL)``,
+    which reaches exactly the processes that uid owns — daemons included.
+    """
+    if os.geteuid() != 0:
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def network_reachable() -> bool:
+    """True when a TCP connection to loopback would be possible (used in reports/tests)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 9), timeout=0.2):
+            return True
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False

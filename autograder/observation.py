@@ -1,0 +1,34 @@
+"""Run one observer and wrap what happened as a plain *observation* record.
+
+Runs in the sandbox. An observation is one of::
+
+    {"status": "ok", "facts": {...}}
+    {"status": "missing", "name": "goal_fun", "tried": ["goal_fun", "goalFun"]}
+    {"status": "raised", "error": "ValueError: ... (line 12: ...)"}
+
+and, added by the sandbox when the observer never reported back,
+``{"status": "timeout", "seconds": 30}`` or ``{"status": "crashed", "detail": ...}``.
+Judging happens later, in ``autograder.scoring``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograder import facts as facts_mod
+from autograder.namespace import MissingName, SubmissionNamespace
+from autograder.observers import OBSERVERS, load_all
+from autograder.observers.common import describe_exception, seed_everything
+
+
+def observe(item_id: str, ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
+    """Run the observer of ``item_id`` on the submission's names; never raises."""
+    load_all()
+    seed_everything(int(params.get("seed", 0)))
+    try:
+        result = OBSERVERS[item_id](ns, params)
+        return {"status": "ok", "facts": facts_mod.to_plain(result)}
+    except MissingName as missing:
+        return {"status": "missing", "name": missing.name, "tried": list(missing.tried)}
+    except Exception as exc:  # student code may raise anything; report it, don't die
+        return {"status": "raised", "error": describe_exception(exc)}

@@ -1,0 +1,191 @@
+"""Observers for ``polynomial_regression``: fitting y = sin(x) with a cubic.
+
+Where a fit needs ``poly_grad`` or ``poly_predict``, the grader supplies correct
+ones while the student's function runs (see :func:`supplied_helpers`), so a
+wrong gradient costs ``poly.grad`` and not also the two fitting items.
+
+The fits start from random coefficients that the contract leaves to the
+student. So each fit is called several times from the same seed: with
+``steps=0`` (its starting coefficients), a few small step counts (its
+trajectory) and the full budget, and the check replays gradient descent from
+the student's own start. The observers report the grader's data as well (the
+Gram matrix of the design ``[1, x, x^2, x^3]``), which is what the check needs
+to replay it.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+
+from autograder.namespace import SubmissionNamespace
+from autograder.observers import observer
+from autograder.observers.common import attempt, as_numpy, seed_everything, type_name
+
+
+def correct_predict(x: Any, coeffs: Any) -> Any:
+    """``a + b x + c x^2 + d x^3`` for arrays and tensors (the grader's own)."""
+    a, b, c, d = coeffs
+    return a + b * x + c * x ** 2 + d * x ** 3
+
+
+def correct_grad(x: Any, y: Any, coeffs: Any) -> np.ndarray:
+    """Gradient of the sum of squared errors w.r.t. (a, b, c, d), as float64 NumPy."""
+    x = np.asarray(as_numpy(x), dtype=np.float64)
+    y = np.asarray(as_numpy(y), dtype=np.float64)
+    a, b, c, d = (float(as_numpy(v)) for v in coeffs)
+    residual2 = 2.0 * (a + b * x + c * x ** 2 + d * x ** 3 - y)
+    return np.array([np.sum(residual2 * x ** k) for k in range(4)])
+
+
+@contextmanager
+def supplied_helpers(fn: Any, helpers: dict[str, Callable[..., Any]]) -> Iterator[None]:
+    """Let ``fn`` see the grader's helpers in place of its own while it runs.
+
+    Only names the submission itself defines are replaced (nothing is added),
+    and the originals are restored afterwards.
+    """
+    scope = getattr(fn, "__globals__", None)
+    if not isinstance(scope, dict):
+        yield
+        return
+    saved = {name: scope[name] for name in helpers if name in scope}
+    scope.update({name: helpers[name] for name in saved})
+    try:
+        yield
+    finally:
+        scope.update(saved)
+
+
+def coefficients_of(value: Any) -> np.ndarray:
+    """What a fit returned as 4 float64 numbers; raises ValueError describing it otherwise."""
+    if isinstance(value, torch.Tensor):
+        flat = value.detach().cpu().double().reshape(-1).numpy()
+    elif isinstance(value, np.ndarray):
+        flat = value.astype(np.float64).reshape(-1)
+    elif isinstance(value, (list, tuple)):
+        flat = np.array([_scalar(v) for v in value], dtype=np.float64)
+    else:
+        raise ValueError(f"returned a {type_name(value)}, expected the 4 coefficients (a, b, c, d)")
+    if flat.size != 4:
+        raise ValueError(f"returned {flat.size} numbers, expected the 4 coefficients (a, b, c, d)")
+    return flat
+
+
+def _scalar(v: Any) -> float:
+    if isinstance(v, torch.Tensor) and v.numel() == 1:
+        return float(v.detach().item())
+    arr = np.asarray(v, dtype=np.float64)
+    if arr.size != 1:
+        raise ValueError(f"returned an element with {arr.size} numbers, expected one number per coefficient")
+    return float(arr.reshape(()))
+
+
+def design_facts(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """The grader's data, summarised: what the check needs to replay gradient descent."""
+    design = np.stack([x ** k for k in range(4)], axis=1)
+    return {"n": int(x.size), "gram": design.T @ design, "xty": design.T @ y, "yty": float(y @ y)}
+
+
+def sse(x: np.ndarray, y: np.ndarray, coeffs: np.ndarray) -> float:
+    """Sum of squared errors of the cubic ``coeffs`` on the grader's data."""
+    with np.errstate(all="ignore"):
+        return float(np.sum((correct_predict(x, coeffs) - y) ** 2))
+
+
+def _sample(seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-math.pi, math.pi, n)
+    y = np.sin(x) + 0.1 * rng.normal(size=n)
+    return x, y, rng.normal(size=4)
+
+
+@observer("poly.predict")
+def observe_predict(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
+    """``poly_predict`` on NumPy (coeffs as a tuple and as an array) and on torch inputs."""
+    poly_predict = ns.get("poly_predict")
+    x, _, coeffs = _sample(int(params.get("seed", 0)), int(params.get("n", 50)))
+    x_t = torch.from_numpy(x).float()
+    coeffs_t = tuple(torch.tensor(float(c), requires_grad=True) for c in coeffs)
+    cases = [
+        ("numpy", "a NumPy array x with coeffs a tuple of 4 floats",
+         lambda: poly_predict(x.copy(), tuple(float(c) for c in coeffs))),
+        ("numpy", "a NumPy array x with coeffs a NumPy array of 4",
+         lambda: poly_predict(x.copy(), coeffs.copy())),
+        ("torch", "a float32 tensor x with coeffs a tuple of 4 scalar tensors requiring grad",
+         lambda: poly_predict(x_t.clone(), coeffs_t)),
+    ]
+    facts = []
+    for kind, what, call in cases:
+        value, error = attempt(call)
+        facts.append({"kind": kind, "what": what, "error": error, "type": type_name(value),
+                      "value": None if error else as_numpy(value)})
+    return {"cases": facts}
+
+
+@observer("poly.grad")
+def observe_grad(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
+    """``poly_grad`` at random points, targets and coefficients (NumPy float64 inputs)."""
+    poly_grad = ns.get("poly_grad")
+    seed = int(params.get("seed", 0))
+    cases = []
+    for i, n in enumerate(params.get("sizes", [50, 50, 13])):
+        x, y, coeffs = _sample(seed + i, int(n))
+        with supplied_helpers(poly_grad, {"poly_predict": correct_predict}):
+            value, error = attempt(lambda: poly_grad(x.copy(), y.copy(), coeffs.copy()))
+        cases.append({"n": int(n), "coeffs": coeffs, "error": error, "type": type_name(value),
+                      "value": None if error else as_numpy(value)})
+    return {"cases": cases}
+
+
+def observe_fit(fit: Callable[..., Any], params: dict[str, Any], torch_inputs: bool) -> dict[str, Any]:
+    """Run ``fit(x, y, lr, steps)`` from the same seed for each probe step count and the full budget.
+
+    ``torch_inputs``: offer x, y as float32 tensors (as the slides do) and fall back
+    to NumPy arrays when the function raises on tensors.
+    """
+    seed = int(params.get("seed", 0))
+    lr, steps = float(params.get("lr", 1e-6)), int(params.get("steps", 2000))
+    x = np.linspace(-math.pi, math.pi, int(params.get("n", 2000)))
+    y = np.sin(x)
+    inputs = {"numpy": lambda: (x.copy(), y.copy())}
+    if torch_inputs:
+        x_t = torch.linspace(-math.pi, math.pi, x.size)
+        inputs = {"torch": lambda: (x_t.clone(), torch.sin(x_t)), **inputs}
+    helpers = {"poly_grad": correct_grad, "poly_predict": correct_predict}
+
+    def run(k: int, kind: str) -> dict[str, Any]:
+        seed_everything(seed)
+        with supplied_helpers(fit, helpers):
+            value, error = attempt(lambda: fit(*inputs[kind](), lr, k))
+        coeffs = None
+        if error is None:
+            coeffs, error = attempt(lambda: coefficients_of(value))
+        return {"steps": k, "coeffs": coeffs, "error": error,
+                "loss": None if coeffs is None else sse(x, y, coeffs)}
+
+    kind = next(iter(inputs))
+    final = run(steps, kind)
+    if final["error"] is not None and len(inputs) > 1:
+        fallback = run(steps, "numpy")
+        if fallback["error"] is None:
+            kind, final = "numpy", fallback
+    probes = [run(int(k), kind) for k in params.get("probes", [0, 1])]
+    first = next((p for p in probes if p["error"] is None), None)
+    repeat = run(first["steps"], kind) if first else None
+    return {"data": {**design_facts(x, y), "lr": lr}, "input_kind": kind,
+            "final": final, "probes": probes, "repeat": repeat}
+
+
+@observer("poly.fit_numpy")
+def observe_fit_numpy(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
+    return observe_fit(ns.get("fit_poly_numpy"), params, torch_inputs=False)
+
+
+@observer("poly.fit_autograd")
+def observe_fit_autograd(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
+    return observe_fit(ns.get("fit_poly_autograd"), params, torch_inputs=True)

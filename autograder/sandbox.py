@@ -1,0 +1,392 @@
+"""Stage 3: run a program in a contained child process and collect observations.
+
+Process tree, per submission (forked from a warm worker that holds torch)::
+
+    worker ──fork──> setup (unshares namespaces) ──fork──> runner (PID 1 of the
+                                                           new namespace: limits,
+                                                           mounts, uid drop, loads
+                                                           the submission)
+                                                               └─fork─> item (one
+                                                                  per rubric item)
+
+Observations come back on a dedicated pipe, one JSON line per message, capped
+in size; stdout and stderr go to another pipe of which we keep the head and
+tail. The child never scores anything and never learns thresholds, points or
+reference values. When the runner ends, is killed, or the wall-clock limit
+passes, the whole namespace dies with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograder import facts as facts_mod
+from autograder import isolation
+from autograder.loader import run_program
+from autograder.namespace import SubmissionNamespace
+from autograder.observation import observe
+
+MAX_FACTS_BYTES = 32 * 1024 * 1024
+MAX_LINE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class SandboxRun:
+    """What came back from one sandboxed run: facts only, no judgement."""
+
+    observations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    output: str = ""
+    isolation: dict[str, Any] = field(default_factory=dict)
+    loaded: bool = False
+    fatal: str = ""  # student-safe reason the run stopped early, if it did
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"observations": self.observations, "notes": self.notes, "output": self.output,
+                "isolation": self.isolation, "loaded": self.loaded, "fatal": self.fatal,
+                "seconds": self.seconds}
+
+
+def _write_line(fd: int, message: dict[str, Any]) -> None:
+    data = (facts_mod.encode(message) + "\n").encode()
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class _OutputTail:
+    """Keeps the first and last ``limit/2`` bytes of a stream (nbclient-style head and tail)."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(1, limit // 2)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        self.tail += data
+        if len(self.tail) > self.half:
+            cut = len(self.tail) - self.half
+            self.dropped += cut
+            del self.tail[:cut]
+
+    def text(self) -> str:
+        middle = f"\n... [{self.dropped} bytes of output omitted] ...\n" if self.dropped else ""
+        return (bytes(self.head).decode("utf-8", "replace") + middle
+                + bytes(self.tail).decode("utf-8", "replace"))
+
+
+def run(job: dict[str, Any]) -> SandboxRun:
+    """Run ``job`` (program, plan, limits, isolation settings) and gather its observations.
+
+    ``job`` keys: ``program`` (from ``Submission.program()``), ``plan`` (from
+    ``AssignmentSpec.sandbox_plan()``), ``isolate`` (bool), ``hide`` (paths),
+    ``slot`` (worker index, picks the sandbox uid).
+    """
+    started = time.monotonic()
+    limits = job["plan"]["limits"]
+    facts_r, facts_w = os.pipe()
+    out_r, out_w = os.pipe()
+    setup_pid = os.fork()
+    if setup_pid == 0:  # pragma: no cover - runs in the child
+        _setup_process(job, facts_w, out_w, (facts_r, out_r))
+    os.close(facts_w)
+    os.close(out_w)
+    result = _collect(job, setup_pid, facts_r, out_r, limits)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _setup_process(job: dict[str, Any], facts_w: int, out_w: int, close: tuple[int, int]) -> None:
+    """First child: unshare namespaces, then fork the runner and wait for it."""
+    code = 70
+    try:
+        for fd in close:
+            os.close(fd)
+        isolation.die_with_parent()
+        layers = isolation.enter_namespaces(job.get("isolate", True))
+        runner = os.fork()
+        if runner == 0:
+            _runner_process(job, layers, facts_w, out_w)
+        _write_line(facts_w, {"kind": "runner", "pid": runner})
+        os.close(facts_w)
+        os.close(out_w)
+        _, status = os.waitpid(runner, 0)
+        code = os.waitstatus_to_exitcode(status) & 0xFF
+    finally:
+        os._exit(code)
+
+
+def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, out_w: int) -> None:
+    """The sandbox proper: contain, load the submission, observe each item."""
+    try:
+        isolation.die_with_parent()
+        plan, limits = job["plan"], job["plan"]["limits"]
+        isolate = job.get("isolate", True)
+        if isolate:
+            workdir = isolation.setup_mounts(layers, job.get("hide", []), limits["disk_mb"])
+            if not layers.get("pid_ns"):
+                os.setsid()
+        else:
+            workdir = job.get("workdir") or os.getcwd()
+        uid = isolation.SANDBOX_UID_BASE + int(job.get("slot", 0))
+        layers["uid"] = isolate and isolation.drop_identity(uid, limits, workdir)
+        if isolate:
+            layers.update(isolation.harden(limits))
+            isolation.scrub_environment(workdir)
+        layers["env"] = isolate
+        os.chdir(workdir)
+        program = job["program"]
+        if isolate:
+            _write_copy(workdir, program)
+        os.dup2(out_w, 1)
+        os.dup2(out_w, 2)
+        sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+        sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+        _write_line(facts_w, {"kind": "isolation", "layers": layers})
+        names, notes = run_program(program, limits, plan.get("stub_modules", []))
+        _write_line(facts_w, {"kind": "loaded", "notes": notes})
+        ns = SubmissionNamespace(names, plan.get("aliases", {}))
+        for item in plan["items"]:
+            _observe_in_child(item, ns, facts_w)
+        _write_line(facts_w, {"kind": "done"})
+    except BaseException as exc:  # report, never propagate out of a forked child
+        try:
+            _write_line(facts_w, {"kind": "fatal", "detail": f"{type(exc).__name__}: {exc}"[:500]})
+        except BaseException:
+            pass
+    finally:
+        os._exit(0)
+
+
+def _write_copy(workdir: str, program: dict[str, Any]) -> None:
+    """The submission's own copy in its workdir (it may open itself, e.g. __file__)."""
+    source = "\n".join(cell["source"].lstrip("\n") for cell in program["cells"])
+    with open(os.path.join(workdir, program["filename"] + ".txt"), "w", encoding="utf-8") as fh:
+        fh.write(source)
+
+
+def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: int) -> None:
+    """Fork one process per item, so one item's crash, exit or hang costs only that item."""
+    started = time.monotonic()
+    _write_line(facts_w, {"kind": "item_start", "item": item["id"]})
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            record = observe(item["id"], ns, item.get("observe", {}))
+            record["seconds"] = round(time.monotonic() - started, 3)
+            _write_line(facts_w, {"kind": "observation", "item": item["id"], "record": record})
+        except BaseException:
+            code = 1
+        finally:
+            try:
+                sys.stdout.flush()
+            except BaseException:
+                pass
+            os._exit(code)
+    status = _wait_with_timeout(pid, float(item["seconds"]))
+    _write_line(facts_w, {"kind": "item_end", "item": item["id"], "status": status,
+                          "seconds": round(time.monotonic() - started, 3)})
+
+
+def _wait_with_timeout(pid: int, seconds: float) -> str:
+    """Wait for an item process; kill it after ``seconds``. Returns 'exited', 'timeout' or 'signal N'."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        sel = selectors.DefaultSelector()
+        sel.register(pidfd, selectors.EVENT_READ)
+        ready = sel.select(timeout=seconds)
+        sel.close()
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return "timeout"
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(pidfd)
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return "exited"
+
+
+def _collect(job: dict[str, Any], setup_pid: int, facts_r: int, out_r: int, limits: dict[str, float]) -> SandboxRun:
+    """Parent side: read both pipes until the sandbox ends or its wall-clock limit passes."""
+    result = SandboxRun()
+    inbox = _Inbox(result)
+    output = _OutputTail(int(limits["output_kb"] * 1024))
+    deadline = time.monotonic() + float(limits["submission_seconds"])
+    pidfd = os.pidfd_open(setup_pid)
+    sel = selectors.DefaultSelector()
+    sel.register(facts_r, selectors.EVENT_READ, "facts")
+    sel.register(out_r, selectors.EVENT_READ, "out")
+    sel.register(pidfd, selectors.EVENT_READ, "exit")
+    running, open_streams = True, 2
+    while running and open_streams:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            result.fatal = (f"Grading stopped after {limits['submission_seconds']:g} s, the limit for "
+                            "one submission; items not finished by then are marked as errors.")
+            break
+        for key, _ in sel.select(timeout=timeout):
+            if key.data == "exit":
+                running = False
+                continue
+            chunk = os.read(key.fd, 65536)
+            if not chunk:
+                sel.unregister(key.fd)
+                open_streams -= 1
+            elif key.data == "out":
+                output.add(chunk)
+            elif not inbox.feed(chunk):
+                result.fatal = "Your code sent far more data than any answer needs; grading stopped."
+                running = False
+                break
+    sel.close()
+    _terminate(setup_pid, inbox.runner_pid, job)
+    _drain(facts_r, inbox, out_r, output)
+    for fd in (facts_r, out_r, pidfd):
+        os.close(fd)
+    result.output = output.text()
+    _fill_missing(job, result, inbox.item_ends)
+    return result
+
+
+class _Inbox:
+    """Parses the sandbox's messages; accepts an item's facts only while that item runs.
+
+    The runner announces ``item_start`` before forking an item's process, so
+    code left running from another item, or from import time, cannot file
+    facts for an item it is not part of. Within the item the observer's own
+    report, written last, wins.
+    """
+
+    def __init__(self, result: SandboxRun) -> None:
+        self.result = result
+        self.buffer = bytearray()
+        self.received = 0
+        self.runner_pid: int | None = None
+        self.current: str | None = None
+        self.item_ends: dict[str, dict[str, Any]] = {}
+
+    def feed(self, chunk: bytes) -> bool:
+        """Add bytes; returns False once the size cap is exceeded."""
+        self.received += len(chunk)
+        if self.received > MAX_FACTS_BYTES:
+            return False
+        self.buffer += chunk
+        while (newline := self.buffer.find(b"\n")) >= 0:
+            line = bytes(self.buffer[:newline])
+            del self.buffer[:newline + 1]
+            self._handle(line)
+        if len(self.buffer) > MAX_LINE_BYTES:
+            self.buffer.clear()
+            self.result.notes.append("A message from the sandbox was too large and was dropped.")
+        return True
+
+    def _handle(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+            kind = message["kind"]
+        except (ValueError, KeyError, TypeError):
+            return  # not ours: ignore rather than trust
+        result = self.result
+        if kind == "runner" and self.runner_pid is None:
+            self.runner_pid = int(message["pid"])
+        elif kind == "isolation" and not result.isolation:
+            result.isolation = dict(message.get("layers", {}))
+        elif kind == "loaded" and not result.loaded:
+            result.loaded = True
+            result.notes.extend(str(n) for n in message.get("notes", []))
+        elif kind == "item_start":
+            self.current = str(message.get("item"))
+        elif kind == "observation" and message.get("item") == self.current:
+            result.observations[self.current] = message.get("record", {})
+        elif kind == "item_end" and message.get("item") == self.current:
+            self.item_ends[self.current] = message
+            self.current = None
+        elif kind == "fatal":
+            result.fatal = result.fatal or "The grading process failed while setting up your code."
+            result.notes.append("internal: " + str(message.get("detail", ""))[:300])
+
+
+def _terminate(setup_pid: int, runner_pid: int | None, job: dict[str, Any]) -> None:
+    """Kill the runner (init of the PID namespace: everything in it dies) and reap.
+
+    The runner is only signalled while the setup process is alive: until then
+    it is that process's unreaped child, so its pid cannot have been reused.
+    """
+    done, _ = os.waitpid(setup_pid, os.WNOHANG)
+    if not done:
+        if runner_pid:
+            for kill in (os.kill, os.killpg):
+                try:
+                    kill(runner_pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        os.kill(setup_pid, signal.SIGKILL)
+        os.waitpid(setup_pid, 0)
+    if job.get("isolate", True):
+        isolation.sweep_uid(isolation.SANDBOX_UID_BASE + int(job.get("slot", 0)))
+
+
+def _drain(facts_r: int, inbox: _Inbox, out_r: int, output: _OutputTail) -> None:
+    """Read what is already in the pipes without blocking (the writers are dead now)."""
+    for fd in (facts_r, out_r):
+        os.set_blocking(fd, False)
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            if fd == out_r:
+                output.add(chunk)
+            elif not inbox.feed(chunk):
+                break
+
+
+def _fill_missing(job: dict[str, Any], result: SandboxRun, item_ends: dict[str, dict[str, Any]]) -> None:
+    """Give every planned item a record: timeouts and crashes are observations too."""
+    for item in job["plan"]["items"]:
+        item_id = item["id"]
+        if item_id in result.observations:
+            continue
+        end = item_ends.get(item_id)
+        if end and end.get("status") == "timeout":
+            record = {"status": "timeout", "seconds": item["seconds"]}
+        elif end:
+            record = {"status": "crashed", "detail": _crash_detail(end.get("status", ""))}
+        elif not result.loaded:
+            record = {"status": "crashed", "detail": result.fatal or (
+                "your code stopped the grader while it was being loaded (did it call os._exit, "
+                "kill a process, or use too much memory?)")}
+        else:
+            record = {"status": "crashed", "detail": result.fatal or "grading stopped before this item ran"}
+        result.observations[item_id] = record
+
+
+def _crash_detail(status: str) -> str:
+    if status.startswith("signal"):
+        name = status.split()[-1]
+        if name in ("SIGKILL", "SIGSEGV", "SIGBUS"):
+            return f"it was killed ({name}); usually this means it used too much memory or crashed Python"
+        if name == "SIGXCPU":
+            return "it used more CPU time than allowed"
+        return f"it was stopped by {name}"
+    return "it exited before reporting (does your code call exit() or os._exit()?)"
