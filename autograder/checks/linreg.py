@@ -7,6 +7,7 @@ training results are compared with the reference's run on the same seeds.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,16 @@ from autograder.results import Outcome
 
 def _raised(name: str, error: str, hint: str = "") -> Outcome:
     return Outcome.error(f"`{name}` raised {error}.{hint} Fix it and run the check again.")
+
+
+def _lr(lr: float) -> str:
+    """``1e-05`` written the way the sheet writes it, ``1e-5``."""
+    return f"{lr:g}".replace("e-0", "e-")
+
+
+def _type(name: Any) -> str:
+    """``builtins.float`` as ``float``; other types keep their module."""
+    return str(name).removeprefix("builtins.")
 
 
 def _shape_text(shape: Any) -> str:
@@ -41,7 +52,7 @@ def check_linear_model(observed: dict[str, Any], expected: dict[str, Any],
             return _raised("linear_model", f"{case['error']} {what}", hint)
         want = x @ w.T + b
         if case["output"] is None:
-            return Outcome.failed(f"`linear_model` {what} returned a {case['type']}, expected a "
+            return Outcome.failed(f"`linear_model` {what} returned a {_type(case['type'])}, expected a "
                                   f"tensor of shape {fmt_shapes([want.shape])}: return `x @ w.t() + b`.")
         got = np.asarray(case["output"], dtype=np.float64)
         if got.shape != want.shape:
@@ -67,7 +78,7 @@ def _mse_value_problem(case: dict[str, Any], rtol: float) -> str | None:
     shape = fmt_shapes([t1.shape])
     if case["value"] is None:
         return (f"`mse` on two tensors of shape {shape} returned {_shape_text(case['shape'])}"
-                f" ({case.get('type')}), expected a scalar: reduce with a mean over all elements.")
+                f" ({_type(case.get('type'))}), expected a scalar: reduce with a mean over all elements.")
     want, got = float(sq.mean()), float(case["value"])
     if np.isclose(got, want, rtol=rtol, atol=1e-6):
         return None
@@ -86,20 +97,20 @@ def _mse_grad_problem(case: dict[str, Any], rtol: float) -> str | None:
     if case["value"] is None:
         return None  # already reported as a value problem
     if not case["is_tensor"]:
-        return (f"`mse` returned a {case.get('type')}, not a tensor, so no gradient can flow "
+        return (f"`mse` returned a {_type(case.get('type'))}, not a tensor, so no gradient can flow "
                 "through it: keep the computation in torch (no `.item()` or NumPy).")
     if case["backward_error"] is not None:
         return (f"`loss.backward()` on the result of `mse` raised {case['backward_error']}: "
                 "compute it from the tensors with torch operations so autograd can follow it.")
     grad = None if case["grad"] is None else np.asarray(case["grad"], np.float64)
     if grad is None or not np.all(np.isfinite(grad)) or not np.any(grad):
-        return ("after `loss.backward()` on the result of `mse`, its first argument's gradient "
+        return ("After `loss.backward()` on the result of `mse`, its first argument's gradient "
                 "is missing or zero: compute the loss from `t1` and `t2` with torch operations, "
                 "without `.detach()`, NumPy or `torch.tensor(...)` in between.")
     if _mse_value_problem(case, rtol) is None:
         t1, t2 = np.asarray(case["t1"], np.float64), np.asarray(case["t2"], np.float64)
         if not allclose(grad, 2 * (t1 - t2) / t1.size, rtol, 1e-6):
-            return ("the gradient of `mse` with respect to its first argument is not "
+            return ("The gradient of `mse` with respect to its first argument is not "
                     "2 * (t1 - t2) / numel: is part of the computation detached from the graph?")
     return None
 
@@ -128,14 +139,14 @@ def _update_problem(one: dict[str, Any], ref: dict[str, Any], w0: Any, b0: Any,
             allclose(one["b_after"], ref["b_after"], rtol, atol):
         return None
     if allclose(one["w_after"], w0, 0, 0) and allclose(one["b_after"], b0, 0, 0):
-        return ("after one `gd_step`, `w` and `b` were unchanged: update the tensors passed in, "
+        return ("After one `gd_step`, `w` and `b` were unchanged: update the tensors passed in, "
                 "in place (`w -= w.grad * lr` under `torch.no_grad()`), rather than rebinding a new tensor.")
     uphill_w = 2 * np.asarray(w0, np.float64) - np.asarray(ref["w_after"], np.float64)
     if allclose(one["w_after"], uphill_w, rtol, atol):
-        return ("after one `gd_step`, `w` moved uphill, along the gradient: subtract it, "
+        return ("After one `gd_step`, `w` moved uphill, along the gradient: subtract it, "
                 "`w -= w.grad * lr` and `b -= b.grad * lr`.")
     diff = max(max_abs_diff(one["w_after"], ref["w_after"]), max_abs_diff(one["b_after"], ref["b_after"]))
-    return (f"after one `gd_step` from fixed `w, b`, the parameters differ from one step of gradient "
+    return (f"After one `gd_step` from fixed `w, b`, the parameters differ from one step of gradient "
             f"descent by up to {diff:.4g}: update with `w -= w.grad * lr` and `b -= b.grad * lr`, "
             "using the MSE of `linear_model`'s predictions.")
 
@@ -143,7 +154,7 @@ def _update_problem(one: dict[str, Any], ref: dict[str, Any], w0: Any, b0: Any,
 def _returned_loss_problem(one: dict[str, Any], rtol: float) -> str | None:
     got = one["returned"]
     if got is None:
-        return (f"`gd_step` returned {one['returned_type']}, expected the loss before the "
+        return (f"`gd_step` returned a {_type(one['returned_type'])}, expected the loss before the "
                 "update (a scalar tensor or float): `return loss`.")
     if np.isclose(got, one["loss_before"], rtol=rtol):
         return None
@@ -166,7 +177,7 @@ def _run_problem(run: dict[str, Any], ref_run: dict[str, Any], ratio: float, rto
     follows = np.isclose(final, ref_run["final_loss"], rtol=rtol) and np.isfinite(final)
     if falls and follows:
         return None
-    story = (f"over {run['steps']} steps at lr {run['lr']:g} from fixed `w, b`, "
+    story = (f"Over {run['steps']} steps at lr {_lr(run['lr'])} from fixed `w, b`, "
              f"the loss went from {first:.6g} to {final:.6g}")
     if not falls:
         return f"{story}; expected it to fall below {ratio:.0%} of the first."
@@ -185,7 +196,7 @@ def check_gd_step(observed: dict[str, Any], expected: dict[str, Any], params: di
     rtol, atol = params.get("rtol", 1e-4), params.get("atol", 1e-4)
     grads_ok = _grads_zero(one["w_grad"]) and _grads_zero(one["b_grad"])
     grads = None if grads_ok else (
-        "after `gd_step`, `w.grad` and `b.grad` were not zero: reset both with "
+        "After `gd_step`, `w.grad` and `b.grad` were not zero: reset both with "
         "`w.grad.zero_()` and `b.grad.zero_()` after the update, or the next step adds to them.")
     problems = [
         _update_problem(one, ref_one, observed["w0"], observed["b0"], rtol, atol),
@@ -213,7 +224,7 @@ def check_fit(observed: dict[str, Any], expected: dict[str, Any], params: dict[s
     rtol, atol = params.get("rtol", 1e-3), params.get("atol", 1e-4)
     before, after = observed["loss_before"], observed["loss_after"]
     epochs, per_epoch = observed["epochs"], observed["batches_per_epoch"]
-    setup = (f"`fit({epochs}, nn.Linear(3, 2), F.mse_loss, SGD(lr=1e-5), loader)` "
+    setup = (f"`fit({epochs}, nn.Linear(3, 2), F.mse_loss, SGD(lr={_lr(observed['lr'])}), loader)` "
              f"with {per_epoch} batches per epoch")
     falls = bool(np.isfinite(after) and after < ratio * before)
     fall_msg = (f"{setup}: the loss on the crop data went from {before:.6g} to {after:.6g}; "
@@ -222,23 +233,26 @@ def check_fit(observed: dict[str, Any], expected: dict[str, Any], params: dict[s
             and allclose(observed["weight"], expected["weight"], rtol, atol)
             and allclose(observed["bias"], expected["bias"], rtol, atol))
     return Outcome.from_checks(
-        [(falls, fall_msg), (same, _trajectory_problem(observed, expected, setup))],
+        [(falls, fall_msg), (same, _trajectory_problem(observed, expected))],
         f"`fit` trains the model: the loss fell from {before:.6g} to {after:.6g}, "
         "exactly as plain SGD over every batch of every epoch.",
     )
 
 
-def _trajectory_problem(observed: dict[str, Any], expected: dict[str, Any], setup: str) -> str:
+def _trajectory_problem(observed: dict[str, Any], expected: dict[str, Any]) -> str:
     steps, want = observed["step_calls"], expected["step_calls"]
     if steps != want:
-        return (f"{setup}: `opt.step()` was called {steps} times, expected {want} (once per "
+        return (f"During `fit`, `opt.step()` was called {steps} times, expected {want} (once per "
                 "batch, for every epoch): loop over the epochs and over the batches of `train_dl`.")
+    if observed["loss_after"] == observed["loss_before"]:
+        return ("After `fit`, the model passed in was unchanged: train the `model` with the "
+                "`opt`, `loss_fn` and `train_dl` given as arguments, not global ones.")
     if observed["zero_grad_calls"] == 0:
-        return (f"{setup}: `opt.zero_grad()` was never called, so gradients build up across "
+        return ("During `fit`, `opt.zero_grad()` was never called, so gradients build up across "
                 "batches: call it after every `opt.step()`.")
     diff = max(max_abs_diff(observed["weight"], expected["weight"]),
                max_abs_diff(observed["bias"], expected["bias"]))
-    return (f"{setup}: the trained weights differ from plain SGD on the same batches by up to "
+    return (f"After `fit`, the weights differ from plain SGD on the same batches by up to "
             f"{diff:.4g}: for each batch compute `loss_fn(model(xb), yb)`, then `loss.backward()`, "
             "`opt.step()`, `opt.zero_grad()`.")
 
@@ -269,33 +283,48 @@ def _same(a: np.ndarray, b: Any) -> bool:
 
 
 def _forward_problem(observed: dict[str, Any]) -> str | None:
-    if observed["error"] is not None:
-        return f"calling a `SimpleNet()` on a batch of shape (16, 3) raised {observed['error']}."
     x, out, layers = np.asarray(observed["x"], np.float64), observed["output"], observed["layers"]
+    if not layers:
+        return "`SimpleNet` has no `nn.Linear` layers, so its forward pass cannot be checked."
     if out is None:
         return f"`SimpleNet()(x)` returned {_shape_text(observed['shape'])}, expected a tensor."
+    out = np.asarray(out, np.float64)
     ident = lambda h: h  # noqa: E731
-    if _same(np.asarray(out), _network(layers, x, _relu, ident)):
+    if _same(out, _network(layers, x, _relu, ident)):
         return None
-    if len(layers) >= 2 and _same(np.asarray(out), _network(layers, x, ident, ident)):
+    if len(layers) >= 2 and _same(out, _network(layers, x, ident, ident)):
         return ("`SimpleNet`'s output equals the Linear layers applied one after the other "
                 "with no activation in between: apply `nn.ReLU()` to the first layer's output.")
-    if _same(np.asarray(out), _network(layers, x, _relu, _relu)):
+    if _same(out, _network(layers, x, _relu, _relu)):
         return ("`SimpleNet` applies ReLU to its output as well: the last Linear layer's "
                 "output is the prediction, with no activation after it.")
     return ("`SimpleNet`'s output (with its Linear layers' weights set by the grader) is not "
             "Linear(3, 3) -> ReLU -> Linear(3, 2) computed from those weights: check `forward`.")
 
 
+def _hidden_negatives(observed: dict[str, Any]) -> str:
+    """Instructor diagnostics: the test is only meaningful if some hidden inputs are negative."""
+    try:
+        first = observed["layers"][0]
+        pre = np.asarray(observed["x"]) @ np.asarray(first["weight"]).T + np.asarray(first["bias"])
+        return f"hidden pre-activations: {int((pre < 0).sum())} of {pre.size} negative"
+    except Exception:
+        return ""
+
+
 @check("linreg.simplenet")
 def check_simplenet(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
     """Parameter shapes (3,3) (3,) (2,3) (2,) and ReLU between the two layers."""
     if not observed["is_module"]:
-        return Outcome.failed(f"`SimpleNet()` made a {observed['type']}, expected an `nn.Module`: "
+        return Outcome.failed(f"`SimpleNet()` made a {_type(observed['type'])}, expected an `nn.Module`: "
                               "write `class SimpleNet(nn.Module)`.")
+    if observed["error"] is not None:
+        n = len(observed["x"])
+        return _raised("SimpleNet", f"{observed['error']} when called on a batch of shape ({n}, 3)")
     shapes = compare_shapes(observed["shapes"], expected["shapes"], "SimpleNet")
     forward = _forward_problem(observed)
-    return Outcome.from_checks(
+    outcome = Outcome.from_checks(
         [(shapes is None, shapes or ""), (forward is None, forward or "")],
         "`SimpleNet` has layers Linear(3, 3), ReLU, Linear(3, 2).",
     )
+    return dataclasses.replace(outcome, diagnostics=_hidden_negatives(observed))

@@ -225,7 +225,7 @@ def observe_fit(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, An
     with torch.no_grad():
         loss_after = float(F.mse_loss(model(inputs), targets))
     return {
-        "error": error, "epochs": epochs, "batches_per_epoch": len(loader),
+        "error": error, "epochs": epochs, "lr": lr, "batches_per_epoch": len(loader),
         "loss_before": loss_before, "loss_after": loss_after,
         "weight": model.weight.detach().clone(), "bias": model.bias.detach().clone(),
         "step_calls": opt.step_calls, "zero_grad_calls": opt.zero_grad_calls,

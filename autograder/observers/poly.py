@@ -162,20 +162,24 @@ def observe_fit(fit: Callable[..., Any], params: dict[str, Any], torch_inputs: b
         seed_everything(seed)
         with supplied_helpers(fit, helpers):
             value, error = attempt(lambda: fit(*inputs[kind](), lr, k))
-        coeffs = None
+        coeffs, bad_return = None, None
         if error is None:
-            coeffs, error = attempt(lambda: coefficients_of(value))
-        return {"steps": k, "coeffs": coeffs, "error": error,
+            try:
+                coeffs = coefficients_of(value)
+            except Exception as exc:  # odd return values may fail in odd ways
+                bad_return = str(exc) if isinstance(exc, ValueError) else (
+                    f"returned a {type_name(value)} that could not be read as 4 numbers")
+        return {"steps": k, "coeffs": coeffs, "error": error, "bad_return": bad_return,
                 "loss": None if coeffs is None else sse(x, y, coeffs)}
 
     kind = next(iter(inputs))
     final = run(steps, kind)
-    if final["error"] is not None and len(inputs) > 1:
+    if final["error"] is not None and kind != "numpy":
         fallback = run(steps, "numpy")
         if fallback["error"] is None:
             kind, final = "numpy", fallback
     probes = [run(int(k), kind) for k in params.get("probes", [0, 1])]
-    first = next((p for p in probes if p["error"] is None), None)
+    first = next((p for p in probes if p["coeffs"] is not None), None)
     repeat = run(first["steps"], kind) if first else None
     return {"data": {**design_facts(x, y), "lr": lr}, "input_kind": kind,
             "final": final, "probes": probes, "repeat": repeat}

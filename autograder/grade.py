@@ -1,0 +1,135 @@
+"""The pipeline for one submission: spec -> submission -> sandbox -> scoring -> result.
+
+``Grader`` holds what is shared across a batch (the spec, the warm worker
+pool, the reference's facts) so that each submission costs only its own run.
+It returns a :class:`SubmissionResult`; writing files is the reporters' job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder import __version__, facts as facts_mod, reference, scoring
+from autograder.results import ItemResult, SubmissionResult
+from autograder.spec import COURSE_ROOT, AssignmentSpec
+from autograder.submission import Submission, prepare
+from autograder.worker import WorkerError, WorkerPool
+
+ISOLATION_LAYERS = ("pid_ns", "net_ns", "mount_ns", "uid", "rlimits", "no_new_privs", "env")
+
+
+def submission_cache_key(sub: Submission, spec: AssignmentSpec) -> str:
+    """Results are current when the submission, the spec/reference and the harness are unchanged."""
+    text = "\n".join([sub.sha256, spec.fingerprint(), __version__])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Grader:
+    """Grades submissions of one assignment. Use as a context manager to stop workers."""
+
+    spec: AssignmentSpec
+    jobs: int = 1
+    visible_only: bool = False
+    hide: list[str] = field(default_factory=list)
+    pool: WorkerPool | None = None
+    _expected: dict[str, dict[str, Any]] | None = field(default=None, init=False)
+    _owns_pool: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        if self.pool is None:
+            self.pool = WorkerPool(self.jobs)
+            self._owns_pool = True
+        self.jobs = len(self.pool.workers)
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._owns_pool:
+            self.pool.close()
+
+    @property
+    def _pool(self) -> WorkerPool:
+        assert self.pool is not None
+        return self.pool
+
+    @property
+    def expected(self) -> dict[str, dict[str, Any]]:
+        if self._expected is None:
+            self._expected = reference.expected_facts(self.spec, self.pool.run)
+        return self._expected
+
+    def item_ids(self) -> list[str]:
+        return [i.id for i in self.spec.items if i.visibility == "visible" or not self.visible_only]
+
+    def grade(self, path: Path, name: str | None = None) -> SubmissionResult:
+        """Grade one submission file or folder; never raises for problems in the submission."""
+        sub = prepare(Path(path), name)
+        key = submission_cache_key(sub, self.spec)
+        base = dict(assignment=self.spec.name, submission=sub.name, harness_version=__version__,
+                    cache_key=key)
+        if sub.load_error:
+            return SubmissionResult(rubric=self._all_error(sub.load_error), notes=sub.notes, **base)
+        expected = self.expected
+        try:
+            answer = self._pool.run(self._job(sub))
+        except WorkerError as exc:
+            message = "The grader failed while running your code; tell your instructor."
+            return SubmissionResult(rubric=self._all_error(message), notes=(f"internal: {exc}",),
+                                    **base)
+        observations = self._decode_observations(answer["observations"])
+        notes = [*sub.notes, *answer["notes"]]
+        if answer.get("fatal"):
+            notes.append(answer["fatal"])
+        isolation = self._isolation_report(answer.get("isolation", {}))
+        rubric = scoring.score(self.spec, observations, expected, self.item_ids())
+        return SubmissionResult(rubric=rubric, isolation=isolation, notes=tuple(notes),
+                                output=answer.get("output", ""), seconds=answer.get("seconds", 0.0),
+                                **base)
+
+    def unreadable(self, name: str, message: str) -> SubmissionResult:
+        """The result for a submission with nothing gradable in it (every item ``error``)."""
+        return SubmissionResult(assignment=self.spec.name, submission=name,
+                                rubric=self._all_error(message), harness_version=__version__)
+
+    def _job(self, sub: Submission) -> dict[str, Any]:
+        hide = {str(COURSE_ROOT), str(self.spec.directory), str(self.spec.reference.parent),
+                str(reference.cache_dir().parent), str(sub.path.parent.resolve()), *self.hide}
+        return {"program": sub.program(), "plan": self.spec.sandbox_plan(self.visible_only),
+                "isolate": True, "hide": sorted(hide)}
+
+    @staticmethod
+    def _decode_observations(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Validate the sandbox's records; a malformed one becomes an error record."""
+        observations = {}
+        for item_id, record in raw.items():
+            try:
+                decoded = facts_mod.decode(json.dumps(record))
+                if not isinstance(decoded, dict):
+                    raise facts_mod.FactsError("record is not an object")
+            except facts_mod.FactsError as exc:
+                decoded = {"status": "crashed", "detail": f"its result could not be read ({exc})"}
+            observations[item_id] = decoded
+        return observations
+
+    def _all_error(self, message: str) -> tuple[ItemResult, ...]:
+        records = {i: {"status": "crashed", "detail": message} for i in self.item_ids()}
+        items = scoring.score(self.spec, records, {}, self.item_ids())
+        return tuple(
+            ItemResult(**{**item.to_json(), "feedback": message}) for item in items
+        )
+
+    @staticmethod
+    def _isolation_report(layers: dict[str, Any]) -> dict[str, Any]:
+        report = {name: bool(layers.get(name)) for name in ISOLATION_LAYERS}
+        missing = [name for name in ISOLATION_LAYERS if not report[name]]
+        if missing:
+            reason = layers.get("unavailable", "")
+            report["warning"] = (f"sandbox layers unavailable on this machine: {', '.join(missing)}"
+                                 + (f" ({reason})" if reason else ""))
+        return report

@@ -1,0 +1,90 @@
+"""Mistake: MLPexplicit has only two hidden layers (the third Linear(n_hidden, n_hidden) is missing).
+
+Should fail mlp.explicit_shapes (6 parameter tensors instead of 8). mlp.forward still passes:
+the model is a correct ReLU network of the layers it has.
+"""
+
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+
+
+def goal_fun(x):
+    return x**3 - x**2 + 25 * np.sin(2 * x)
+
+
+x_obs = torch.linspace(-5, 5, 100)
+y_obs = goal_fun(x_obs) + 10 * torch.randn(100)
+
+
+class NonLinearRegressionData(Dataset):
+    def __init__(self, x_obs, y_obs):
+        self.x = torch.tensor(np.asarray(x_obs), dtype=torch.float32)
+        self.y = torch.tensor(np.asarray(y_obs), dtype=torch.float32)
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+class MLPexplicit(nn.Module):
+    def __init__(self, n_input, n_hidden, n_output):
+        super(MLPexplicit, self).__init__()
+        self.fc1 = nn.Linear(n_input, n_hidden)
+        self.fc2 = nn.Linear(n_hidden, n_hidden)
+        self.out = nn.Linear(n_hidden, n_output)
+
+    def forward(self, x):
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.out(x)
+
+
+class MLPcondensed(nn.Module):
+    def __init__(self, n_input, n_hidden, n_output):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(n_input, n_hidden), nn.ReLU(),
+            nn.Linear(n_hidden, n_hidden), nn.ReLU(),
+            nn.Linear(n_hidden, n_hidden), nn.ReLU(),
+            nn.Linear(n_hidden, n_output),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class MLP(nn.Module):
+    def __init__(self, layout):
+        super().__init__()
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(layout[:-1], layout[1:]))
+
+    def forward(self, x):
+        for layer in self.linears[:-1]:
+            x = F.relu(layer(x))
+        return self.linears[-1](x)
+
+
+def train(model, dataloader, n_epochs, lr=1e-4):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for _ in range(n_epochs):
+        epoch_loss = 0.0
+        for xb, yb in dataloader:
+            loss = F.mse_loss(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            epoch_loss += loss.item()
+        history.append(epoch_loss)
+    return history
+
+
+if __name__ == "__main__":
+    loader = DataLoader(NonLinearRegressionData(x_obs, y_obs), batch_size=25, shuffle=True)
+    print(train(MLP([1, 10, 10, 10, 1]), loader, 5))
