@@ -43,8 +43,32 @@ def _warm_up() -> None:
     from autograder.observers import load_all
 
     load_all()
+    _exercise_torch()
+
+
+def _exercise_torch() -> None:
+    """Run one tiny training step of each kind, so that torch's lazy imports and
+    one-time initialisation (optimizers pull in torch._dynamo, ~1 s) happen once
+    here instead of in every forked sandbox."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
     torch.manual_seed(0)
-    _ = torch.nn.Linear(2, 2)(torch.zeros(1, 2)).sum()  # initialise lazy kernels once
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1),
+                                torch.nn.Sigmoid())
+    data = DataLoader(TensorDataset(torch.zeros(4, 2), torch.zeros(4, 1)), batch_size=2, shuffle=True)
+    for opt in (torch.optim.SGD(model.parameters(), lr=0.1), torch.optim.Adam(model.parameters())):
+        for x, y in data:
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x), y) + torch.nn.MSELoss()(model(x), y)
+            loss.backward()
+            opt.step()
+    w = torch.randn(2, 3, requires_grad=True)
+    (torch.zeros(1, 3) @ w.t()).sum().backward()
+    with torch.no_grad():
+        w -= w.grad * 0.1
+        w.grad.zero_()
+    torch.manual_seed(0)
 
 
 def serve(slot: int) -> None:

@@ -329,3 +329,14 @@ def test_simplenet_test_is_meaningful() -> None:
     result = outcome_of(REFERENCE, A, "linreg.simplenet")
     negative = int(result.diagnostics.split()[2])
     assert negative > 0, result.diagnostics
+
+
+def test_fit_training_a_global_model_is_named() -> None:
+    expected = observe_file(REFERENCE, A, "linreg.fit")["facts"]
+    before = expected["loss_before"]
+    observed = {**expected, "loss_after": before, "weight": expected["weight"] * 0}
+    result = CHECKS["linreg.fit"](observed, expected, {})
+    assert result.status == "failed"
+    assert result.feedback.endswith(
+        "After `fit`, the model passed in was unchanged: train the `model` with the `opt`, "
+        "`loss_fn` and `train_dl` given as arguments, not global ones.")

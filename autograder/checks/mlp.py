@@ -38,7 +38,6 @@ def _raised(what: str, error: str) -> str:
 @check("mlp.goal_fun")
 def check_goal_fun(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
     x = np.asarray(observed["x"], dtype=np.float64)
-    truth = x**3 - x**2 + 25 * np.sin(2 * x)
     rtol, atol = params.get("rtol", 1e-4), params.get("atol", 1e-3)
     parts, errors = [], []
     for kind, wanted_type, call in (
@@ -52,6 +51,8 @@ def check_goal_fun(observed: dict[str, Any], expected: dict[str, Any], params: d
             parts.append((False, _raised(call, fact["error"]) + hint))
             continue
         values = fact["values"]
+        inputs = x.astype(np.float32).astype(np.float64) if kind == "torch" else x
+        truth = inputs**3 - inputs**2 + 25 * np.sin(2 * inputs)
         if fact["type"] != wanted_type:
             parts.append((False, f"{call} returned a {fact['type']}, expected a {wanted_type}: "
                                  "return the same type as the input."))
@@ -164,7 +165,7 @@ def _items_from_instance(items: list[dict[str, Any]], x: Any, y: Any, atol: floa
     swapped = np.allclose(got_x, y, atol=atol) and np.allclose(got_y, x, atol=atol)
     hint = ("x and y are swapped." if swapped else
             "does __getitem__ read global variables (such as x_obs, y_obs) instead of the data stored on "
-            "the instance (self....)? A Dataset must return the data it was built with.")
+            "the instance (self.x_obs, self.y_obs)? A Dataset must return the data it was built with.")
     return (f"Built on {source}, d[{i}] returned ({got_x[i]:.5g}, {got_y[i]:.5g}) but that data holds "
             f"({x[i]:.5g}, {y[i]:.5g}) at index {i} ({int((~ok).sum())} of {len(ok)} items differ): {hint}")
 
@@ -217,7 +218,7 @@ def _shapes_outcome(observed: dict[str, Any], expected: dict[str, Any], what: Ca
                                  "for the layer sizes."))
             continue
         problem = compare_shapes(obs["shapes"], exp["shapes"], label)
-        if problem and len(parts) > 0:
+        if problem and parts and parts[0][0]:
             problem += " Are the constructor's arguments used for every layer size?"
         parts.append((problem is None, problem or ""))
     if require_sequential and not observed["configs"][0].get("has_sequential"):
@@ -295,14 +296,19 @@ def _init_problem(model: dict[str, Any], params: dict[str, Any]) -> str | None:
             weights.append(w * math.sqrt(w.shape[1]))
             biases.append(np.asarray(b) * math.sqrt(w.shape[1]))
     uniform_std = 1 / math.sqrt(3)
-    for kind, pooled, band in (("weights", _pooled(weights), params.get("std_ratio", [0.8, 1.2])),
-                               ("biases", _pooled(biases), params.get("bias_std_ratio", [0.7, 1.3]))):
+    for kind, pooled, band, max_mean in (
+        ("weights", _pooled(weights), params.get("std_ratio", [0.8, 1.2]), params.get("max_abs_mean", 0.15)),
+        ("biases", _pooled(biases), params.get("bias_std_ratio", [0.7, 1.3]),
+         params.get("bias_max_abs_mean", 0.35)),
+    ):
         ratio = float(pooled.std() / uniform_std) if pooled.size else 0.0
         mean = float(pooled.mean()) if pooled.size else 0.0
         if pooled.size and np.ptp(pooled) == 0:
-            return (f"{label}: all {kind} are {pooled[0]:.3g}: constant initialisation makes every unit "
-                    "learn the same thing; keep nn.Linear's default uniform initialisation.")
-        if not (band[0] <= ratio <= band[1]) or abs(mean) > params.get("max_abs_mean", 0.25):
+            why = ("constant weights make every unit learn the same thing" if kind == "weights" else
+                   "PyTorch's default draws the biases uniformly too")
+            return (f"{label}: all {kind} are {pooled[0]:.3g} ({why}): keep nn.Linear's default uniform "
+                    "initialisation.")
+        if not (band[0] <= ratio <= band[1]) or abs(mean) > max_mean:
             return (f"{label}: the {kind}, scaled by sqrt(fan_in), have mean {mean:.3g} and standard deviation "
                     f"{ratio * uniform_std:.3g}, which does not look like PyTorch's default "
                     f"U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (mean 0, standard deviation {uniform_std:.3g}): "
@@ -362,12 +368,22 @@ def _forward_problem(model: dict[str, Any], rtol: float, atol: float) -> str | N
     if model["missing"]:
         return f"{label}: `{label.split('(')[0]}` is not defined."
     if model["error"]:
-        return _raised(f"{label} or its forward", model["error"])
-    inputs = np.asarray(model["inputs"], dtype=np.float64)
-    output, layers = model["output"], model["layers"]
-    want = (inputs.shape[0], model["n_out"])
+        return _raised(label, model["error"])
+    for run in model["passes"]:
+        problem = _pass_problem(label, model["n_out"], run, rtol, atol)
+        if problem:
+            return problem
+    return None
+
+
+def _pass_problem(label: str, n_out: int, run: dict[str, Any], rtol: float, atol: float) -> str | None:
+    if run["error"]:
+        return _raised(f"{label}(x)", run["error"])
+    inputs = np.asarray(run["inputs"], dtype=np.float64)
+    output, layers = run["output"], run["layers"]
+    want = (inputs.shape[0], n_out)
     if output is None:
-        return f"{label}(x) returned a {model['output_type']}, expected a tensor of shape {want}."
+        return f"{label}(x) returned a {run['output_type']}, expected a tensor of shape {want}."
     if tuple(output.shape) != want:
         return (f"{label}(x) for x of shape {tuple(inputs.shape)} returned shape {tuple(output.shape)}, "
                 f"expected {want}: return the last layer's output as it is (no squeeze or reshape).")
@@ -384,15 +400,15 @@ def _forward_problem(model: dict[str, Any], rtol: float, atol: float) -> str | N
     for (hidden, last), explanation in _LOOKALIKES:
         if np.allclose(output, _network(inputs, layers, hidden, last), rtol=rtol, atol=atol * scale):
             return f"{label}: {explanation}"
-    calls = model["call_order"]
+    calls = run["call_order"]
     unused = [layers[k]["name"] for k in range(len(layers)) if k not in calls]
     hint = (f" Layer(s) {', '.join(unused)} are never called in forward." if calls and unused else
             f" forward calls the Linear layers in the order {[layers[k]['name'] for k in calls]}."
             if calls and calls != list(range(len(layers))) else "")
-    return (f"{label}: outputs differ from a ReLU network computed from the model's own nn.Linear layers "
-            f"(largest difference {max_abs_diff(output, truth):.3g}; got {summarise(output)}, expected "
-            f"{summarise(truth)}).{hint} Each Linear layer must be used once, in the order created, with a "
-            "ReLU after every hidden layer and none after the output.")
+    return (f"{label}, {run['setting']}: outputs differ from a ReLU network computed from the model's own "
+            f"nn.Linear layers (largest difference {max_abs_diff(output, truth):.3g}; got {summarise(output)}, "
+            f"expected {summarise(truth)}).{hint} Each Linear layer must be used once, in the order created, "
+            "with a ReLU after every hidden layer and none after the output.")
 
 
 @check("mlp.forward")
@@ -414,31 +430,32 @@ def check_forward(observed: dict[str, Any], expected: dict[str, Any], params: di
 
 @check("mlp.loss_decrease")
 def check_loss_decrease(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
-    n_epochs = observed["n_epochs"]
-    losses = observed["losses"]
+    """Four parts: the returned losses, their fall, the model's own fit, the curve's first epochs.
+
+    When ``train`` returns no usable list of losses, only that and the model's
+    fit (measured by the grader) are judged, so a missing ``return`` costs half.
+    """
+    n_epochs, losses = observed["n_epochs"], observed["losses"]
     call = f"train(model, dataloader, {n_epochs}, lr)"
-    if losses is None or len(losses) != n_epochs or not all(math.isfinite(v) for v in losses):
-        returned = "" if losses is None else f" of {len(losses)} numbers"
-        if losses is not None and len(losses) == n_epochs:
-            returned = " with non-finite values (nan or inf)"
-        fail = (False, f"{call} returned a {observed['returned_type']}{returned}, expected a list of "
-                       f"{n_epochs} floats, one summed loss per epoch (did you forget `return losses`?).")
-        first_last = (False, "") if losses is None or len(losses) < 2 else _first_vs_last(losses, params)
-        curve = (False, "")
+    learned = _model_learned(observed, params)
+    if losses is None or len(losses) != n_epochs:
+        count = "" if losses is None else f" of {len(losses)} numbers"
+        parts = [(False, f"{call} returned a {observed['returned_type']}{count}, expected a list of {n_epochs} "
+                         "floats, one summed loss per epoch (is `return losses` after the epoch loop?)."), learned]
+    elif not all(math.isfinite(v) for v in losses):
+        bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
+        parts = [(False, f"{call}: the loss became {losses[bad]} in epoch {bad + 1}, so training diverged: "
+                         "use torch.optim.Adam with the given lr and nn.MSELoss()."), learned]
     else:
-        fail = (True, "")
-        first_last = _first_vs_last(losses, params)
-        curve = _curve_matches(losses, expected["losses"], observed["n_batches"], params)
-    parts = [fail, first_last, _model_learned(observed, params), curve]
-    outcome = Outcome.from_checks(parts, f"{call} returned {n_epochs} losses falling from {losses[0]:.4g} to "
-                                         f"{losses[-1]:.4g}, and the model fits the data better."
-                                  if losses else "")
-    if outcome.status != "passed":
-        diag = f"losses head {(losses or [])[:5]}, reference head {expected['losses'][:5]}; " \
-               f"mse {observed['mse_before']:.4g} -> {observed['mse_after']:.4g}, " \
-               f"reference {expected['mse_before']:.4g} -> {expected['mse_after']:.4g}"
-        return Outcome(outcome.fraction, outcome.feedback.strip(), diagnostics=diag)
-    return outcome
+        parts = [(True, ""), _first_vs_last(losses, params), learned,
+                 _curve_matches(losses, expected["losses"], observed["n_batches"], params)]
+    outcome = Outcome.from_checks(parts, f"{call} returned {n_epochs} losses falling from "
+                                         f"{(losses or [0])[0]:.4g} to {(losses or [0])[-1]:.4g}, and the model "
+                                         "fits the data better.")
+    diagnostics = (f"losses head {(losses or [])[:5]}, reference head {expected['losses'][:5]}; mse "
+                   f"{observed['mse_before']:.4g} -> {observed['mse_after']:.4g}, reference "
+                   f"{expected['mse_before']:.4g} -> {expected['mse_after']:.4g}")
+    return Outcome(outcome.fraction, outcome.feedback, diagnostics=diagnostics)
 
 
 def _first_vs_last(losses: list[float], params: dict[str, Any]) -> Part:
@@ -478,7 +495,8 @@ def _curve_matches(losses: list[float], reference: list[float], n_batches: int, 
         cause = ("the first epoch matches but later ones drift: call optimizer.zero_grad() for every batch "
                  "(gradients otherwise accumulate), and create the optimizer once, before the epoch loop.")
     else:
-        cause = ("use torch.optim.Adam(model.parameters(), lr=lr) and nn.MSELoss() on model(inputs) "
-                 "and targets as they come from the dataloader, and add up loss.item() over the batches.")
+        cause = ("use torch.optim.Adam(model.parameters(), lr=lr) and nn.MSELoss() (mean over the batch) on "
+                 "model(inputs) and targets as they come from the dataloader, both of shape (batch, 1) (don't "
+                 "squeeze only one of them), and add up loss.item() over all batches of the epoch.")
     return False, (f"The losses returned for the first {k} epochs ({', '.join(f'{v:.5g}' for v in got[:3])}, ...) "
                    f"differ from a correct training run on the same data and model: {cause}")

@@ -35,20 +35,37 @@ def _raised(cases: list[dict[str, Any]], call: str) -> Outcome | None:
 # ---------------------------------------------------------------- poly.predict
 
 
-def _predict_problem(obs: dict[str, Any], exp: dict[str, Any], rtol: float, atol: float) -> str | None:
-    where = f"for {obs['what']}"
+def _term_slip(x: np.ndarray, coeffs: np.ndarray, value: np.ndarray) -> str:
+    """Name a single term that uses the wrong power of x, or the coefficients reversed."""
+    right = [coeffs[k] * x ** k for k in range(4)]
+    for k in range(4):
+        for j in range(5):
+            if j != k and np.allclose(sum(right) - right[k] + coeffs[k] * x ** j, value, rtol=1e-5, atol=1e-5):
+                return f" The term for {TERMS[k]} uses x**{j} instead of x**{k}."
+    if np.allclose(sum(coeffs[::-1][k] * x ** k for k in range(4)), value, rtol=1e-5, atol=1e-5):
+        return " It uses the coefficients in reverse order: coeffs = (a, b, c, d) with a the constant term."
+    return " Check each power of x and that coeffs = (a, b, c, d) is read in that order."
+
+
+_PORTABLE = {
+    "numpy": " poly_predict must accept NumPy arrays as well as tensors: use only the operators +, * and **, which both understand.",
+    "torch": " poly_predict must accept tensors as well as NumPy arrays: use only the operators +, * and **, not np.* functions.",
+}
+
+
+def _predict_problem(obs: dict[str, Any], exp: dict[str, Any], facts: dict[str, Any],
+                     rtol: float, atol: float) -> str | None:
+    call = f"poly_predict(x, coeffs) {obs['what']}"
     if obs["error"]:
-        return f"poly_predict raised {obs['error']} {where}."
+        return f"{call} raised {obs['error']}.{_PORTABLE[obs['kind']]}"
     value, want = obs["value"], exp["value"]
     if value is None:
-        return f"poly_predict returned a {obs['type']} {where}; expected its values at every x."
+        return f"{call} returned a {obs['type']}; expected its values at every x."
     if value.shape != want.shape:
-        return (f"poly_predict returned shape {tuple(value.shape)} {where}; expected "
-                f"{tuple(want.shape)}, one value per x.")
+        return f"{call} returned shape {tuple(value.shape)}; expected {tuple(want.shape)}, one value per x."
     if not allclose(value, want, rtol=rtol, atol=atol):
-        return (f"poly_predict's values are off {where} (largest difference "
-                f"{max_abs_diff(value, want):.3g}): it should compute a + b*x + c*x**2 + d*x**3 "
-                "with coeffs = (a, b, c, d) in that order; check each power of x.")
+        return (f"{call} returned wrong values (largest difference {max_abs_diff(value, want):.3g}): "
+                f"it should compute a + b*x + c*x**2 + d*x**3.{_term_slip(facts['x'], facts['coeffs'], value)}")
     return None
 
 
@@ -56,15 +73,17 @@ def _predict_problem(obs: dict[str, Any], exp: dict[str, Any], rtol: float, atol
 def check_predict(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
     """Values right for NumPy inputs and for torch inputs: one half of the credit each."""
     rtol, atol = float(params.get("rtol", 1e-5)), float(params.get("atol", 1e-5))
-    cases = list(zip(observed["cases"], expected["cases"]))
     raised = _raised(observed["cases"], "poly_predict(x, coeffs)")
     if raised:
         return raised
+    cases = list(zip(observed["cases"], expected["cases"]))
     parts = []
-    for kind, label in (("numpy", "NumPy"), ("torch", "torch")):
+    for kind in ("numpy", "torch"):
         problems = [p for o, e in cases if o["kind"] == kind
-                    if (p := _predict_problem(o, e, rtol, atol))]
-        parts.append((not problems, problems[0] if problems else f"{label} ok"))
+                    if (p := _predict_problem(o, e, observed, rtol, atol))]
+        parts.append((not problems, problems[0] if problems else ""))
+    if not parts[0][0] and not parts[1][0] and "wrong values" in parts[0][1] and "wrong values" in parts[1][1]:
+        parts[1] = (False, "The same holds for torch tensors.")
     return Outcome.from_checks(parts, "poly_predict computes a + b x + c x^2 + d x^3 "
                                       "for NumPy arrays and torch tensors.")
 
@@ -158,7 +177,7 @@ def _loss_part(name: str, observed: dict[str, Any], expected: dict[str, Any],
     budget = final["steps"]
     loss, limit = final["loss"], float(params.get("loss_factor", 3.0)) * expected["final"]["loss"]
     start_loss = start["loss"] if start and start["steps"] == 0 else None
-    falls = start_loss is None or loss < start_loss
+    falls = start_loss is None or loss <= start_loss
     if np.isfinite(loss) and loss <= limit and falls:
         return True, "loss ok"
     factor = f"{float(params.get('loss_factor', 3.0)):g}"
@@ -168,10 +187,10 @@ def _loss_part(name: str, observed: dict[str, Any], expected: dict[str, Any],
                        "(a -= lr * grad_a), and does the loop run `steps` times?")
     if not np.isfinite(loss) or (start_loss is not None and loss > start_loss):
         grew = f"from {start_loss:.4g} " if start_loss is not None else ""
-        return False, (f"the loss (sum of squared errors) grew {grew}to {loss:.4g} over {budget} steps "
+        return False, (f"The loss (sum of squared errors) grew {grew}to {loss:.4g} over {budget} steps "
                        f"of {name}: each update must step against the gradient, a -= lr * grad_a.")
     began = f" (from {start_loss:.4g} at the start)" if start_loss is not None else ""
-    return False, (f"after {budget} steps of {name} the loss (sum of squared errors) is {loss:.4g}"
+    return False, (f"After {budget} steps of {name} the loss (sum of squared errors) is {loss:.4g}"
                    f"{began}; expected it to fall to within {factor}x the reference fit's loss. "
                    "Check the update rule and that lr and steps are used as given.")
 
@@ -196,6 +215,11 @@ def _steps_part(name: str, observed: dict[str, Any], expected: dict[str, Any],
     if start is None:
         return True, f"steps not checked: {why}"
     data, k0 = expected["data"], start["steps"]
+    final = observed["final"]
+    if k0 < final["steps"] and allclose(start["coeffs"], final["coeffs"], rtol=1e-9, atol=1e-12):
+        return False, (f"{name}(x, y, lr, steps={k0}) returned the same coefficients as steps={final['steps']}: "
+                       "it seems to ignore `steps`. Run exactly `steps` updates, so that its first steps "
+                       "can be compared with gradient descent.")
     rtol, atol = float(params.get("step_rtol", 0.01)), float(params.get("step_atol", 1e-6))
     matched = []
     for probe in observed["probes"]:
@@ -206,7 +230,9 @@ def _steps_part(name: str, observed: dict[str, Any], expected: dict[str, Any],
         if max_abs_diff(got, want) <= rtol * max_abs_diff(want, start["coeffs"]) + atol:
             matched.append(k)
             continue
-        head = (f"from your starting coefficients {fmt(start['coeffs'])} (steps={k0}), {k} steps of "
+        plural = "s" if k - k0 != 1 else ""
+        origin = "your starting coefficients" if k0 == 0 else f"your coefficients after steps={k0}"
+        head = (f"From {origin} {fmt(start['coeffs'])}, {k - k0} step{plural} of "
                 f"gradient descent with lr={data['lr']:g} give {fmt(want)}, but {name} returned {fmt(got)}")
         if k0 == 0 and max_abs_diff(got, replay(data, start["coeffs"], k, accumulate=True)) <= (
                 rtol * max_abs_diff(want, start["coeffs"]) + atol):
@@ -225,23 +251,28 @@ def _steps_part(name: str, observed: dict[str, Any], expected: dict[str, Any],
 def _judge_fit(name: str, observed: dict[str, Any], expected: dict[str, Any],
                params: dict[str, Any], replay_steps: bool) -> Outcome:
     final = observed["final"]
-    call = f"{name}(x, y, {observed['data']['lr']:g}, {final['steps']})"
+    call = f"{name}(x, y, lr={observed['data']['lr']:g}, steps={final['steps']})"
     if final["error"]:
         return Outcome.error(f"{call} raised {final['error']}. Fix it and run the check again.")
     if final["bad_return"]:
         return Outcome.failed(f"{call} {final['bad_return']}.")
-    parts = [_loss_part(name, observed, expected, params), _coeff_part(name, observed, expected, params)]
+    loss_ok, coeff_ok = _loss_part(name, observed, expected, params), _coeff_part(name, observed, expected, params)
+    parts = [loss_ok, coeff_ok]
     if replay_steps:
-        parts.append(_steps_part(name, observed, expected, params))
+        parts.insert(0, _steps_part(name, observed, expected, params))
+    if not loss_ok[0] and not coeff_ok[0]:  # one cause, usually: keep the second message short
+        tol = float(params.get("coeff_atol", 0.25))
+        parts[-1] = (False, f"Its coefficients {fmt(observed['final']['coeffs'])} are also not within "
+                            f"{tol:g} of the reference fit.")
     start = _start(observed)[0]
     began = f" from {start['loss']:.4g}" if start and start["steps"] == 0 else ""
-    ok = (f"{name} lowered the loss{began} to {final['loss']:.4g}, close to the reference fit"
+    ok = (f"{name} lowered the loss{began} to {observed['final']['loss']:.4g}, close to the reference fit"
           + (", and its steps match gradient descent with gradients reset every step." if replay_steps else "."))
     outcome = Outcome.from_checks(parts, ok)
     notes = "; ".join(msg for passed, msg in parts if passed and msg.startswith("steps not checked"))
     return dataclasses.replace(outcome, diagnostics=(
         f"reference final {fmt(expected['final']['coeffs'])} loss {expected['final']['loss']:.6g}; "
-        f"submission final {fmt(final['coeffs'])} loss {final['loss']:.6g}; "
+        f"submission final {fmt(observed['final']['coeffs'])} loss {observed['final']['loss']:.6g}; "
         f"inputs {observed['input_kind']}" + (f"; {notes}" if notes else "")))
 
 

@@ -251,29 +251,44 @@ def observe_init_range(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[
 def observe_forward(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
     """Outputs of fresh models on a fixed batch, with the weights needed to recompute them.
 
-    The check recomputes the ReLU network with NumPy from these weights. The
-    order in which ``forward`` calls the Linear layers is recorded too (with
-    hooks), only to explain a mismatch.
+    The check recomputes the ReLU network with NumPy from these weights. Each
+    model is run twice: as built, and with its last Linear layer's weights and
+    bias made negative, so that the output is negative everywhere and a ReLU
+    after the output layer cannot hide. The order in which ``forward`` calls the
+    Linear layers is recorded too (with hooks), only to explain a mismatch.
     """
-    batch = params.get("batch", 16)
+    batch, seed = params.get("batch", 16), params.get("seed", 0)
     models = []
     for entry in _model_builders(ns, params):
         record: dict[str, Any] = {"label": entry["label"], "missing": entry.get("missing", False),
-                                  "n_out": entry["n_out"], "error": None}
+                                  "n_out": entry["n_out"], "error": None, "passes": []}
         if not record["missing"]:
-            record.update(_forward_facts(entry, batch, params.get("seed", 0)))
+            model, record["error"] = attempt(entry["build"])
+            inputs = torch.rand(batch, entry["n_in"], generator=torch.Generator().manual_seed(seed)) * 10 - 5
+            if entry["n_in"] == 1:
+                inputs = torch.linspace(-5, 5, batch).reshape(batch, 1)
+            if record["error"] is None:
+                record["passes"].append(_forward_pass(model, inputs, "as built"))
+                if _negate_output_layer(model):
+                    record["passes"].append(
+                        _forward_pass(model, inputs, "with its last Linear layer's weights made negative"))
         models.append(record)
     return {"models": models}
 
 
-def _forward_facts(entry: dict[str, Any], batch: int, seed: int) -> dict[str, Any]:
-    model, error = attempt(entry["build"])
-    if error is not None:
-        return {"error": error}
-    n_in = entry["n_in"]
-    inputs = torch.rand(batch, n_in, generator=torch.Generator().manual_seed(seed)) * 10 - 5
-    if n_in == 1:
-        inputs = torch.linspace(-5, 5, batch).reshape(batch, 1)
+def _negate_output_layer(model: Any) -> bool:
+    layers = linear_layers(model) if isinstance(model, nn.Module) else []
+    if not layers:
+        return False
+    with torch.no_grad():
+        last = layers[-1]
+        last.weight.copy_(-last.weight.abs())
+        if last.bias is not None:
+            last.bias.copy_(-last.bias.abs() - 1.0)
+    return True
+
+
+def _forward_pass(model: Any, inputs: torch.Tensor, setting: str) -> dict[str, Any]:
     layers = linear_layers(model) if isinstance(model, nn.Module) else []
     calls: list[int] = []
     handles = [
@@ -286,6 +301,7 @@ def _forward_facts(entry: dict[str, Any], batch: int, seed: int) -> dict[str, An
         for handle in handles:
             handle.remove()
     return {
+        "setting": setting,
         "error": error,
         "inputs": inputs,
         "layers": _linear_weights(model) if isinstance(model, nn.Module) else [],

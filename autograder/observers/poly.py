@@ -112,11 +112,11 @@ def observe_predict(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str
     x_t = torch.from_numpy(x).float()
     coeffs_t = tuple(torch.tensor(float(c), requires_grad=True) for c in coeffs)
     cases = [
-        ("numpy", "a NumPy array x with coeffs a tuple of 4 floats",
+        ("numpy", "with x a NumPy array and coeffs a tuple of 4 floats",
          lambda: poly_predict(x.copy(), tuple(float(c) for c in coeffs))),
-        ("numpy", "a NumPy array x with coeffs a NumPy array of 4",
+        ("numpy", "with x a NumPy array and coeffs a NumPy array of 4",
          lambda: poly_predict(x.copy(), coeffs.copy())),
-        ("torch", "a float32 tensor x with coeffs a tuple of 4 scalar tensors requiring grad",
+        ("torch", "with x a float32 tensor and coeffs a tuple of 4 scalar tensors requiring grad",
          lambda: poly_predict(x_t.clone(), coeffs_t)),
     ]
     facts = []
@@ -124,7 +124,7 @@ def observe_predict(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str
         value, error = attempt(call)
         facts.append({"kind": kind, "what": what, "error": error, "type": type_name(value),
                       "value": None if error else as_numpy(value)})
-    return {"cases": facts}
+    return {"x": x, "coeffs": coeffs, "cases": facts}
 
 
 @observer("poly.grad")
