@@ -64,6 +64,8 @@ def run(grader: Grader, directory: Path, outdir: Path, resume: bool = False,
         extra_writers: list[Callable[[SubmissionResult, Path], None]] | None = None) -> BatchReport:
     """Grade every submission of ``directory`` into ``outdir``; returns counts."""
     outdir.mkdir(parents=True, exist_ok=True)
+    for stale in outdir.glob(".*.tmp"):  # left by a run that was killed mid-write
+        stale.unlink(missing_ok=True)
     grader.hide.extend([str(directory.resolve()), str(outdir.resolve())])
     pairs = plan(directory, outdir)
     report = BatchReport(total=len(pairs), result_files=[out for _, out in pairs])

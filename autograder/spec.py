@@ -33,7 +33,7 @@ DEFAULT_LIMITS: dict[str, float] = {
     "submission_seconds": 120.0,  # wall time for one whole submission
     "item_seconds": 30.0,  # wall time per rubric item (overridable per item)
     "load_seconds": 60.0,  # wall time to load the module / execute the notebook
-    "cell_seconds": 5.0,  # notebooks: a top-level cell is interrupted after this
+    "cell_seconds": 3.0,  # notebooks: a top-level cell is interrupted after this
     "memory_mb": 3072.0,  # address-space cap of the sandbox (torch alone maps ~1 GB)
     "cpu_seconds": 120.0,  # CPU time cap of the sandbox
     "processes": 64.0,  # processes/threads the sandbox's user may own

@@ -47,7 +47,8 @@ def check_goal_fun(observed: dict[str, Any], expected: dict[str, Any], params: d
         fact = observed[kind]
         if fact["error"]:
             errors.append(kind)
-            hint = " Use np.sin for arrays and torch.sin for tensors (or np.sin, which accepts both)."
+            hint = (" Use np.sin for arrays and torch.sin for tensors (or np.sin, which accepts both)."
+                    if fact["error"].startswith(("TypeError", "AttributeError")) else "")
             parts.append((False, _raised(call, fact["error"]) + hint))
             continue
         values = fact["values"]
@@ -87,16 +88,15 @@ def check_dataset(observed: dict[str, Any], expected: dict[str, Any], params: di
         _dataset_type_and_len(observed),
         _item_format(items),
         _loader_batches(observed["loader"], n, params.get("expected_batches", 4)),
-        _numpy_inputs(observed["numpy"], atol),
+        _numpy_inputs(observed["numpy"], atol, explain=values_msg is None),
     ]
-    errors = [e for e in [observed["len_error"], *(i["error"] for i in items)] if e]
     if values_msg is not None:
         others = " ".join(msg for ok, msg in parts if not ok)
-        text = f"{values_msg} {others}".strip()
-        return Outcome.error(text) if errors and len(errors) >= len(items) else Outcome.failed(text)
+        return Outcome.failed(f"{values_msg} {others}".strip())
+    every_item_raised = bool(items) and all(i["error"] for i in items)
     return _combine(parts, f"NonLinearRegressionData: len, items (float32, shape (1,) or ()), its own data "
                            f"and a DataLoader with batch_size {observed['loader']['batch_size']} all work.",
-                    errors if len(errors) >= len(items) else [])
+                    ["items"] if every_item_raised else [])
 
 
 def _dataset_type_and_len(observed: dict[str, Any]) -> Part:
@@ -179,12 +179,12 @@ def _loader_batches(loader: dict[str, Any], n: int, expected_batches: int) -> Pa
     if len(shapes) != expected_batches:
         return False, f"{what} yielded {len(shapes)} batches, expected {expected_batches}: check __len__."
     if any(len(s) != 2 or not s[0] or s[0][0] != bs or not s[1] or s[1][0] != bs for s in shapes):
-        return False, (f"{what} yielded batches of shapes {shapes[0]}, expected ({bs}, 1) for x and y "
-                       "(or ({bs},)).")
+        found = " and ".join(fmt_shapes([s]) for s in shapes[0]) if shapes[0] else "no (x, y) pairs"
+        return False, f"{what} yielded batches of shapes {found}, expected ({bs},1) for x and y (or ({bs},))."
     return True, ""
 
 
-def _numpy_inputs(facts: dict[str, Any], atol: float) -> Part:
+def _numpy_inputs(facts: dict[str, Any], atol: float, explain: bool = True) -> Part:
     what = f"NonLinearRegressionData on NumPy float64 arrays of {facts['n']} points"
     if facts["error"]:
         return False, (_raised(what, facts["error"]) +
@@ -197,6 +197,8 @@ def _numpy_inputs(facts: dict[str, Any], atol: float) -> Part:
             hint = " Convert the inputs with torch.as_tensor(x, dtype=torch.float32)." if "dtype" in problem else ""
             return False, f"{what}: d[{i}] {problem}.{hint}"
     values = _items_from_instance(facts["items"], facts["x"], facts["y"], 1e-4 + atol, "NumPy arrays")
+    if values is not None and not explain:
+        values = "The same happens for a dataset built on NumPy arrays."
     return values is None, values or ""
 
 
@@ -257,9 +259,12 @@ def check_layout_shapes(observed: dict[str, Any], expected: dict[str, Any], para
             parts.append((False, _raised(label, obs["error"])))
             continue
         problem = compare_shapes(obs["shapes"], exp["shapes"], label)
-        if problem:
+        if problem and any(not ok for ok, _ in parts):
+            problem = f"{label} is wrong too: found {fmt_shapes(obs['shapes'])}, expected {fmt_shapes(exp['shapes'])}."
+        elif problem:
             n = len(obs["args"])
-            problem += f" A layout of {n} sizes needs {n - 1} Linear layers, one between each pair."
+            problem += (f" A layout of {n} sizes needs {n - 1} Linear layer{'s' if n > 2 else ''}, "
+                        "one between each pair of consecutive sizes.")
         parts.append((problem is None, problem or ""))
     labels = ", ".join(f"MLP({c['args']})" for c in observed["configs"])
     return _combine(parts, f"Parameter shapes are right for {labels}.", errors)
@@ -385,8 +390,10 @@ def _pass_problem(label: str, n_out: int, run: dict[str, Any], rtol: float, atol
     if output is None:
         return f"{label}(x) returned a {run['output_type']}, expected a tensor of shape {want}."
     if tuple(output.shape) != want:
+        fix = ("return the last layer's output as it is (no squeeze or reshape)" if output.size == want[0] * n_out
+               else f"the last Linear layer must have {n_out} output unit{'s' if n_out > 1 else ''}")
         return (f"{label}(x) for x of shape {tuple(inputs.shape)} returned shape {tuple(output.shape)}, "
-                f"expected {want}: return the last layer's output as it is (no squeeze or reshape).")
+                f"expected {want}: {fix}.")
     if not layers:
         return f"{label} has no nn.Linear layers: build the network from nn.Linear."
     try:

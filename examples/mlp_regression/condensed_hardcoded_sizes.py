@@ -13,9 +13,11 @@ from torch.utils.data import DataLoader, Dataset
 
 
 def goal_fun(x):
-    return x**3 - x**2 + 25 * np.sin(2 * x)
+    sin = torch.sin if torch.is_tensor(x) else np.sin
+    return x**3 - x**2 + 25 * sin(2 * x)
 
 
+torch.manual_seed(0)
 x_obs = torch.linspace(-5, 5, 100)
 y_obs = goal_fun(x_obs) + 10 * torch.randn(100)
 

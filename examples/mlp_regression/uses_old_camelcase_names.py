@@ -14,6 +14,7 @@ def goalFun(x):
     return x**3 - x**2 + 25 * np.sin(2 * x)
 
 
+torch.manual_seed(0)
 nObs = 100
 yNormal = torch.distributions.Normal(loc=0.0, scale=10)
 yNoise = yNormal.sample([nObs])

@@ -1,0 +1,396 @@
+"""Tests of the ``mlp_regression`` assignment (Sheet 2.3): observers and checks, in process.
+
+Every rubric item runs on passing submissions and on realistic mistakes that
+fail it, with the important feedback pinned. Small inline submissions and
+hand-built facts cover the cases no shipped example does.
+"""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import spec as spec_mod
+from autograder.checks import CHECKS, load_all
+from autograder.results import Outcome
+from autograder.scoring import outcome_for
+from tests.inprocess import observe_file
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "mlp_regression"
+REFERENCE = ROOT / "reference" / "mlp_regression.py"
+TEMPLATE = ROOT / "student_template" / "mlp_regression.ipynb"
+A = "mlp_regression"
+ITEMS = ("mlp.goal_fun", "mlp.dataset", "mlp.explicit_shapes", "mlp.condensed_shapes",
+         "mlp.layout_shapes", "mlp.init_range", "mlp.forward", "mlp.loss_decrease")
+
+load_all()
+
+
+@functools.lru_cache(maxsize=None)
+def spec() -> spec_mod.AssignmentSpec:
+    return spec_mod.load(A)
+
+
+@functools.lru_cache(maxsize=None)
+def expected(item_id: str) -> dict:
+    return observe_file(REFERENCE, A, item_id)
+
+
+def judge(path: Path, item_id: str) -> Outcome:
+    """Observe ``path`` in process and judge it against the (cached) reference observation."""
+    return outcome_for(spec().item(item_id), observe_file(path, A, item_id), expected(item_id))
+
+
+def outcome(example: str, item_id: str) -> Outcome:
+    return judge(EXAMPLES / example, item_id)
+
+
+def inline(tmp_path: Path, source: str, item_id: str, base: str = "correct.py") -> Outcome:
+    """Judge ``base`` with ``source`` appended: later definitions replace the example's."""
+    path = tmp_path / "submission.py"
+    path.write_text((EXAMPLES / base).read_text() + "\n\n" + textwrap.dedent(source))
+    return judge(path, item_id)
+
+
+# --- whole submissions -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [REFERENCE, EXAMPLES / "correct.py", EXAMPLES / "uses_old_camelcase_names.py"],
+                         ids=["reference", "correct", "camelcase"])
+@pytest.mark.parametrize("item_id", ITEMS)
+def test_correct_solutions_pass_every_item(path: Path, item_id: str) -> None:
+    result = judge(path, item_id)
+    assert result.status == "passed", result.feedback
+
+
+MISTAKES = {
+    "goal_fun_wrong_sign.py": {"mlp.goal_fun": "failed"},
+    "dataset_reads_globals.py": {"mlp.dataset": "failed"},
+    "explicit_missing_layer.py": {"mlp.explicit_shapes": "failed"},
+    "condensed_hardcoded_sizes.py": {"mlp.condensed_shapes": "partial"},
+    "layout_off_by_one.py": {"mlp.layout_shapes": "failed", "mlp.forward": "partial"},
+    "zero_init.py": {"mlp.init_range": "failed"},
+    "mlp_no_relu.py": {"mlp.forward": "failed"},
+    "forward_activation_on_output.py": {"mlp.forward": "partial"},
+    "train_forgets_zero_grad.py": {"mlp.loss_decrease": "partial"},
+    "train_returns_mean_loss.py": {"mlp.loss_decrease": "partial"},
+}
+
+
+@pytest.mark.parametrize("example", sorted(MISTAKES))
+def test_each_mistake_costs_only_its_items(example: str) -> None:
+    got = {item_id: outcome(example, item_id).status for item_id in ITEMS}
+    assert got == {item_id: MISTAKES[example].get(item_id, "passed") for item_id in ITEMS}
+
+
+def test_every_item_has_a_failing_example() -> None:
+    assert {item for lost in MISTAKES.values() for item in lost} == set(ITEMS)
+
+
+def test_every_example_says_what_it_does() -> None:
+    for path in EXAMPLES.glob("*.py"):
+        assert path.read_text().startswith('"""'), path.name
+
+
+def test_untouched_template_passes_nothing(tmp_path: Path) -> None:
+    notebook = nbformat.read(TEMPLATE, as_version=4)
+    code = "\n\n".join(c.source for c in notebook.cells
+                       if c.cell_type == "code" and not c.source.startswith("!"))
+    path = tmp_path / "template.py"
+    path.write_text(code)
+    for item_id in ITEMS:
+        result = judge(path, item_id)
+        assert result.status in ("failed", "error"), (item_id, result)
+        assert "not implemented yet" in result.feedback, (item_id, result.feedback)
+
+
+# --- mlp.goal_fun ------------------------------------------------------------------------------
+
+
+def test_goal_fun_wrong_sign_feedback() -> None:
+    result = outcome("goal_fun_wrong_sign.py", "mlp.goal_fun")
+    assert result.feedback.startswith(
+        "goal_fun(np.array([...])): at x = -5 it returned -86.3995, but x**3 - x**2 + 25*sin(2*x) = "
+        "-136.399. Check the signs and the factor 2 inside the sine."
+    )
+
+
+def test_goal_fun_torch_only_loses_the_numpy_half(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        def goal_fun(x):
+            return x**3 - x**2 + 25 * torch.sin(2 * x)
+    """, "mlp.goal_fun")
+    assert result.status == "partial" and result.fraction == 0.5
+    assert result.feedback.startswith("goal_fun(np.array([...])) raised TypeError: sin(): argument 'input'")
+    assert result.feedback.endswith(
+        "Use np.sin for arrays and torch.sin for tensors (or np.sin, which accepts both).")
+
+
+def test_goal_fun_must_return_the_input_type(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        def goal_fun(x):
+            x = np.asarray(x, dtype=np.float64)
+            return x**3 - x**2 + 25 * np.sin(2 * x)
+    """, "mlp.goal_fun")
+    assert result.status == "partial"
+    assert result.feedback == ("goal_fun(torch.tensor([...])) returned a numpy.ndarray, expected a torch.Tensor: "
+                               "return the same type as the input.")
+
+
+# --- mlp.dataset -------------------------------------------------------------------------------
+
+
+def test_dataset_reading_globals_fails_with_the_cause() -> None:
+    result = outcome("dataset_reads_globals.py", "mlp.dataset")
+    assert result.feedback == (
+        "Built on the tensors passed in, d[0] returned (-5, -147.66) but that data holds (-1.8783, 16.001) at "
+        "index 0 (100 of 100 items differ): does __getitem__ read global variables (such as x_obs, y_obs) "
+        "instead of the data stored on the instance (self.x_obs, self.y_obs)? A Dataset must return the data "
+        "it was built with. The same happens for a dataset built on NumPy arrays."
+    )
+
+
+def test_dataset_keeping_float64_from_numpy_loses_one_part(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        class NonLinearRegressionData(Dataset):
+            def __init__(self, x_obs, y_obs):
+                self.x = torch.as_tensor(x_obs).reshape(-1, 1)
+                self.y = torch.as_tensor(y_obs).reshape(-1, 1)
+
+            def __len__(self):
+                return len(self.x)
+
+            def __getitem__(self, i):
+                return self.x[i], self.y[i]
+    """, "mlp.dataset")
+    assert result.status == "partial" and result.fraction == 0.75
+    assert result.feedback == (
+        "NonLinearRegressionData on NumPy float64 arrays of 37 points: d[0] gave x_i of dtype float64, "
+        "expected float32. Convert the inputs with torch.as_tensor(x, dtype=torch.float32)."
+    )
+
+
+def test_dataset_with_hardcoded_length(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        class NonLinearRegressionData(Dataset):
+            def __init__(self, x_obs, y_obs):
+                self.x = torch.as_tensor(x_obs, dtype=torch.float32).reshape(-1, 1)
+                self.y = torch.as_tensor(y_obs, dtype=torch.float32).reshape(-1, 1)
+
+            def __len__(self):
+                return 100
+
+            def __getitem__(self, i):
+                return self.x[i], self.y[i]
+    """, "mlp.dataset")
+    assert result.status == "partial"
+    assert result.feedback == "NonLinearRegressionData on NumPy float64 arrays of 37 points: len(d) is 100, expected 37."
+
+
+def test_dataset_items_of_wrong_shape(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        class NonLinearRegressionData(Dataset):
+            def __init__(self, x_obs, y_obs):
+                self.x = torch.as_tensor(x_obs, dtype=torch.float32).reshape(-1, 1, 1)
+                self.y = torch.as_tensor(y_obs, dtype=torch.float32).reshape(-1, 1, 1)
+
+            def __len__(self):
+                return len(self.x)
+
+            def __getitem__(self, i):
+                return self.x[i], self.y[i]
+    """, "mlp.dataset")
+    assert result.status == "partial"
+    assert "d[0] gave x_i of shape (1, 1), expected (1,) or ()." in result.feedback
+
+
+# --- shapes ------------------------------------------------------------------------------------
+
+
+def test_explicit_missing_layer_feedback() -> None:
+    result = outcome("explicit_missing_layer.py", "mlp.explicit_shapes")
+    assert result.feedback.startswith(
+        "MLPexplicit(1, 10, 1): expected 8 parameter tensors (10,1) (10,) (10,10) (10,) (10,10) (10,) (1,10) "
+        "(1,), found 6: (10,1) (10,) (10,10) (10,) (1,10) (1,) — is a Linear layer missing from "
+        "MLPexplicit(1, 10, 1)? (found 3 weight/bias pairs, expected 4)"
+    )
+
+
+def test_condensed_hardcoded_sizes_feedback() -> None:
+    result = outcome("condensed_hardcoded_sizes.py", "mlp.condensed_shapes")
+    assert result.fraction == 0.5
+    assert result.feedback.startswith("MLPcondensed(2, 6, 3): parameter 1 has shape (10,1), expected (6,2)")
+    assert result.feedback.endswith("Are the constructor's arguments used for every layer size?")
+
+
+def test_condensed_without_sequential_loses_a_third(tmp_path: Path) -> None:
+    result = inline(tmp_path, "MLPcondensed = MLPexplicit\n", "mlp.condensed_shapes")
+    assert result.status == "partial"
+    assert result.feedback == ("MLPcondensed(1, 10, 1) contains no nn.Sequential: the condensed version builds "
+                               "the whole network as one nn.Sequential(...).")
+
+
+def test_layout_off_by_one_feedback() -> None:
+    result = outcome("layout_off_by_one.py", "mlp.layout_shapes")
+    assert "A layout of 5 sizes needs 4 Linear layers, one between each pair of consecutive sizes." in result.feedback
+    assert "MLP([4, 1]) is wrong too: found (no parameters), expected (1,4) (1,)." in result.feedback
+
+
+# --- mlp.init_range ----------------------------------------------------------------------------
+
+
+def test_zero_init_feedback() -> None:
+    result = outcome("zero_init.py", "mlp.init_range")
+    assert result.feedback.startswith(
+        "MLPexplicit(1, 10, 1): all weights are 0 (constant weights make every unit learn the same thing): "
+        "keep nn.Linear's default uniform initialisation."
+    )
+
+
+@pytest.mark.parametrize("init, message", [
+    ("nn.init.xavier_uniform_(m.weight)",
+     "Linear layer 2 weight has values up to 0.548, outside ±1/sqrt(fan_in) = ±0.316"),
+    ("nn.init.zeros_(m.bias)", "all biases are 0 (PyTorch's default draws the biases uniformly too)"),
+    ("nn.init.normal_(m.weight, 0, 0.01)",
+     "the weights, scaled by sqrt(fan_in), have mean 0.000625 and standard deviation 0.0308"),
+    ("nn.init.uniform_(m.weight, 0, 1 / m.weight.shape[1] ** 0.5)",
+     "the weights, scaled by sqrt(fan_in), have mean 0.48"),
+])
+def test_other_initialisations_fail(tmp_path: Path, init: str, message: str) -> None:
+    result = inline(tmp_path, f"""
+        def reinit(cls):
+            def build(*args):
+                model = cls(*args)
+                for m in model.modules():
+                    if isinstance(m, nn.Linear):
+                        {init}
+                return model
+            return build
+
+        MLPexplicit, MLPcondensed, MLP = reinit(MLPexplicit), reinit(MLPcondensed), reinit(MLP)
+    """, "mlp.init_range")
+    assert result.status == "failed"
+    assert result.feedback.startswith(f"MLPexplicit(1, 10, 1): {message}"), result.feedback
+
+
+# --- mlp.forward -------------------------------------------------------------------------------
+
+
+def test_no_relu_feedback() -> None:
+    result = outcome("mlp_no_relu.py", "mlp.forward")
+    assert result.feedback.startswith(
+        "MLPexplicit(1, 10, 1): there is no ReLU between the layers: apply a ReLU after every hidden layer.")
+
+
+def test_relu_on_output_is_caught_even_when_outputs_are_positive() -> None:
+    result = outcome("forward_activation_on_output.py", "mlp.forward")
+    assert result.feedback == (
+        "MLP([1, 10, 10, 10, 1]): a ReLU is applied after the output layer too: the last Linear layer's output "
+        "must be returned as it is, with no activation. MLP([3, 7, 5, 2]): a ReLU is applied after the output "
+        "layer too: the last Linear layer's output must be returned as it is, with no activation."
+    )
+
+
+def test_forward_that_skips_a_layer(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        class MLPexplicit(MLPexplicit):
+            def forward(self, x):
+                x = F.relu(self.fc1(x))
+                x = F.relu(self.fc2(x))
+                return self.out(x)
+    """, "mlp.forward")
+    assert result.fraction == 0.75
+    assert "Layer(s) fc3 are never called in forward." in result.feedback
+
+
+def test_forward_that_squeezes(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        class MLPcondensed(MLPcondensed):
+            def forward(self, x):
+                return self.net(x).squeeze()
+    """, "mlp.forward")
+    assert result.feedback == ("MLPcondensed(1, 10, 1)(x) for x of shape (16, 1) returned shape (16,), expected "
+                               "(16, 1): return the last layer's output as it is (no squeeze or reshape).")
+
+
+def test_forward_with_one_class_missing_keeps_the_others(tmp_path: Path) -> None:
+    result = inline(tmp_path, "del MLPcondensed\n", "mlp.forward")
+    assert result.status == "partial" and result.fraction == 0.75
+    assert result.feedback == "MLPcondensed(1, 10, 1): `MLPcondensed` is not defined."
+
+
+def test_forward_with_every_class_missing_is_failed(tmp_path: Path) -> None:
+    result = inline(tmp_path, "del MLPexplicit, MLPcondensed, MLP\n", "mlp.forward")
+    assert result.status == "failed"
+    assert result.feedback.startswith("`MLPexplicit` is not defined.")
+
+
+# --- mlp.loss_decrease -------------------------------------------------------------------------
+
+
+def test_forgotten_zero_grad_feedback() -> None:
+    result = outcome("train_forgets_zero_grad.py", "mlp.loss_decrease")
+    assert result.fraction == 0.25
+    assert result.feedback.endswith(
+        "differ from a correct training run on the same data and model: the first epoch matches but later ones "
+        "drift: call optimizer.zero_grad() for every batch (gradients otherwise accumulate), and create the "
+        "optimizer once, before the epoch loop."
+    )
+
+
+def test_mean_instead_of_sum_feedback() -> None:
+    result = outcome("train_returns_mean_loss.py", "mlp.loss_decrease")
+    assert result.fraction == 0.75
+    assert result.feedback == (
+        "The losses returned for the first 10 epochs (3656.3, 3604.1, 3508.9, ...) differ from a correct "
+        "training run on the same data and model: the first epoch's loss is 1/4 of the expected sum over the "
+        "4 batches: add up the batch losses (loss.item()) instead of averaging them."
+    )
+
+
+def test_train_without_return_keeps_half(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        _train = train
+
+        def train(model, dataloader, n_epochs, lr=1e-4):
+            _train(model, dataloader, n_epochs, lr)
+    """, "mlp.loss_decrease")
+    assert result.fraction == 0.5
+    assert result.feedback == ("train(model, dataloader, 100, lr) returned a builtins.NoneType, expected a list of "
+                               "100 floats, one summed loss per epoch (is `return losses` after the epoch loop?).")
+
+
+def test_train_ignoring_lr_fails_the_fall(tmp_path: Path) -> None:
+    result = inline(tmp_path, """
+        _train = train
+
+        def train(model, dataloader, n_epochs, lr=1e-4):
+            return _train(model, dataloader, n_epochs)
+    """, "mlp.loss_decrease")
+    assert result.fraction == 0.25
+    assert "is not well below the first" in result.feedback
+    assert "expected below 30% of it" in result.feedback
+
+
+def _train_facts(losses: list[float], mse_after: float = 250.0, change: float = 1.0) -> dict:
+    return {"n_epochs": len(losses), "n_batches": 4, "returned_type": "builtins.list", "losses": losses,
+            "param_change": change, "mse_before": 3670.0, "mse_after": mse_after}
+
+
+def test_loss_check_on_hand_built_facts() -> None:
+    params = spec().item("mlp.loss_decrease").check
+    good = [1000.0 * 0.97**k for k in range(100)]
+    assert CHECKS["mlp.loss_decrease"](_train_facts(good), _train_facts(good), params).status == "passed"
+    diverged = good[:5] + [float("nan")] * 95
+    result = CHECKS["mlp.loss_decrease"](_train_facts(diverged, mse_after=float("nan")), _train_facts(good), params)
+    assert result.status == "failed"
+    assert result.feedback.startswith("train(model, dataloader, 100, lr): the loss became nan in epoch 6, so "
+                                      "training diverged")
+    frozen = CHECKS["mlp.loss_decrease"](_train_facts([1000.0] * 100, 3670.0, 0.0), _train_facts(good), params)
+    assert "The model's parameters did not change during train" in frozen.feedback
