@@ -31,6 +31,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import re
 import resource
 import signal
 import socket
@@ -52,6 +53,9 @@ MS_BIND = 4096
 MS_REMOUNT = 32
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
+ST_NOATIME = 1024  # statvfs f_flag bits, the same values as the MS_ mount flags
+ST_NODIRATIME = 2048
+ST_RELATIME = 1 << 21
 
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
@@ -129,12 +133,16 @@ def setup_mounts(layers: dict[str, Any], hide: list[str], disk_mb: float) -> str
 
         return tempfile.mkdtemp(prefix="autograder-sandbox-")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _remount_read_only()
     size = f"size={int(disk_mb)}m"
     for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
         if os.path.isdir(scratch):
             mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=1777")
     keep = _interpreter_paths()
     handles = {path: os.open(path, os.O_PATH) for path in keep}
+    scratch_dirs = ("/tmp", "/var/tmp", "/dev/shm")
+    hide = [h for h in hide if h != "/" and not any(
+        h == d or h.startswith(d + "/") for d in scratch_dirs)]  # already replaced by fresh scratch
     for path in sorted(set(hide) | set(_private_homes(keep)), key=len):
         if os.path.isdir(path):
             _hide(path, [k for k in keep if k.startswith(path.rstrip("/") + "/")], handles)
@@ -145,6 +153,33 @@ def setup_mounts(layers: dict[str, Any], hide: list[str], disk_mb: float) -> str
     workdir = "/tmp/work"
     os.mkdir(workdir, 0o700)
     return workdir
+
+
+def _remount_read_only() -> None:
+    """Make every file system read-only in our namespace (kernel ones aside).
+
+    The uid alone still leaves world-writable folders such as ``/run/lock``:
+    a submission could fill the disk there, past the size-capped scratch
+    space, or leave files for a later submission to read. The scratch tmpfs
+    mounted after this stays writable.
+    """
+    keep_flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME
+    for target in _mount_points():
+        if target.startswith(("/proc", "/sys", "/dev")):
+            continue
+        try:
+            flags = os.statvfs(target).f_flag & keep_flags
+            if flags & MS_RDONLY:
+                continue
+            mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | flags)
+        except OSError:
+            pass  # best effort: the uid still protects what it can
+
+
+def _mount_points() -> list[str]:
+    unescape = lambda field: re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)  # noqa: E731
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+        return sorted({unescape(line.split()[4]) for line in fh}, key=len)
 
 
 def _interpreter_paths() -> list[str]:

@@ -29,6 +29,9 @@ from typing import Any, Callable
 from autograder.observers.common import describe_exception
 
 
+MAX_NOTES = 20
+
+
 class CellBudgetExceeded(KeyboardInterrupt):
     """Raised by the per-cell timer; a KeyboardInterrupt so IPython treats it as an interrupt."""
 
@@ -175,6 +178,8 @@ def run_program(program: dict[str, Any], limits: dict[str, float], stub_modules:
             notes.append(f"{where} called exit(); this was ignored and the next cells ran.")
         elif error is not None:
             notes.append(f"{where} raised {describe_exception(error)}; the other cells still ran.")
+    if len(notes) > MAX_NOTES:  # e.g. 100,000 statements that each raise: keep the report readable
+        notes[MAX_NOTES:] = [f"... and {len(notes) - MAX_NOTES} more notes like these."]
     return names, notes
 
 

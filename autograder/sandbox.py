@@ -19,7 +19,9 @@ passes, the whole namespace dies with it.
 from __future__ import annotations
 
 import json
+import math
 import os
+import select
 import selectors
 import signal
 import sys
@@ -102,7 +104,7 @@ def run(job: dict[str, Any]) -> SandboxRun:
     out_r, out_w = os.pipe()
     setup_pid = os.fork()
     if setup_pid == 0:  # pragma: no cover - runs in the child
-        _setup_process(job, facts_w, out_w, (facts_r, out_r))
+        _setup_process(job, facts_w, out_w)
     os.close(facts_w)
     os.close(out_w)
     result = _collect(job, setup_pid, facts_r, out_r, limits)
@@ -110,18 +112,21 @@ def run(job: dict[str, Any]) -> SandboxRun:
     return result
 
 
-def _setup_process(job: dict[str, Any], facts_w: int, out_w: int, close: tuple[int, int]) -> None:
+def _setup_process(job: dict[str, Any], facts_w: int, out_w: int) -> None:
     """First child: unshare namespaces, then fork the runner and wait for it."""
     code = 70
     try:
-        for fd in close:
-            os.close(fd)
+        _close_inherited_fds(keep=(facts_w, out_w))
         isolation.die_with_parent()
         layers = isolation.enter_namespaces(job.get("isolate", True))
+        lifeline_r, lifeline_w = os.pipe()  # written once, then held open until we exit
         runner = os.fork()
         if runner == 0:
-            _runner_process(job, layers, facts_w, out_w)
+            os.close(lifeline_w)
+            _runner_process(job, layers, facts_w, out_w, lifeline_r)
         _write_line(facts_w, {"kind": "runner", "pid": runner})
+        os.write(lifeline_w, b"g")
+        os.close(lifeline_r)
         os.close(facts_w)
         os.close(out_w)
         _, status = os.waitpid(runner, 0)
@@ -130,20 +135,48 @@ def _setup_process(job: dict[str, Any], facts_w: int, out_w: int, close: tuple[i
         os._exit(code)
 
 
-def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, out_w: int) -> None:
-    """The sandbox proper: contain, load the submission, observe each item."""
+def _close_inherited_fds(keep: tuple[int, ...]) -> None:
+    """Leave the sandbox only its two pipes, stdout/stderr and /dev/null as stdin.
+
+    A forked child inherits every descriptor of the worker, among them the
+    worker's answer pipe to the grader (a submission writing a forged answer
+    line there would have it taken as its result, and shift every later answer
+    onto the next submission) and the job pipe on stdin.
+    """
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, max(low, os.sysconf("SC_OPEN_MAX")))
+
+
+def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, out_w: int,
+                    lifeline: int) -> None:
+    """The sandbox proper: contain, load the submission, observe each item.
+
+    ``lifeline`` is a pipe from the setup process: its first byte says our pid
+    has been announced (so the submission cannot announce a forged one first);
+    end-of-file means the setup process is gone.
+    """
     try:
+        os.read(lifeline, 1)
         isolation.die_with_parent()
         plan, limits = job["plan"], job["plan"]["limits"]
         isolate = job.get("isolate", True)
         if isolate:
             workdir = isolation.setup_mounts(layers, job.get("hide", []), limits["disk_mb"])
-            if not layers.get("pid_ns"):
-                os.setsid()
+            os.setsid()  # own session: no controlling terminal (TIOCSTI), not in the grader's group
         else:
             workdir = job.get("workdir") or os.getcwd()
         uid = isolation.SANDBOX_UID_BASE + int(job.get("slot", 0))
         layers["uid"] = isolate and isolation.drop_identity(uid, limits, workdir)
+        isolation.die_with_parent()  # changing uid cleared the parent-death signal: arm it again
+        if select.select([lifeline], [], [], 0)[0]:
+            os._exit(0)  # the setup process died before the signal was armed again
+        os.close(lifeline)
         if isolate:
             layers.update(isolation.harden(limits))
             isolation.scrub_environment(workdir)
@@ -159,6 +192,8 @@ def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, o
         _write_line(facts_w, {"kind": "isolation", "layers": layers})
         names, notes = run_program(program, limits, plan.get("stub_modules", []))
         _write_line(facts_w, {"kind": "loaded", "notes": notes})
+        if isolate and layers.get("pid_ns") and layers.get("uid"):
+            _stop_strays()
         ns = SubmissionNamespace(names, plan.get("aliases", {}))
         for item in plan["items"]:
             _observe_in_child(item, ns, facts_w)
@@ -179,12 +214,39 @@ def _write_copy(workdir: str, program: dict[str, Any]) -> None:
         fh.write(source)
 
 
+def _stop_strays() -> None:
+    """Kill every other process in our PID namespace: what loading left running.
+
+    We are its init and run as the sandbox uid, so ``kill(-1)`` reaches exactly
+    the submission's own processes (a fork bomb, a daemon) and none outside,
+    and the items then start with the process limit free. Threads of this
+    process are not touched; they only compete for the CPU.
+    """
+    deadline = time.monotonic() + 2.0  # threads of ours may keep forking: don't wait forever
+    while time.monotonic() < deadline:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return  # nothing left, zombies included
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+        time.sleep(0.005)
+
+
 def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: int) -> None:
     """Fork one process per item, so one item's crash, exit or hang costs only that item."""
     started = time.monotonic()
     _write_line(facts_w, {"kind": "item_start", "item": item["id"]})
     sys.stdout.flush()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        _write_line(facts_w, {"kind": "item_end", "item": item["id"], "status": "no process",
+                              "seconds": round(time.monotonic() - started, 3)})
+        return
     if pid == 0:
         code = 0
         try:
@@ -301,9 +363,13 @@ class _Inbox:
     def _handle(self, line: bytes) -> None:
         try:
             message = json.loads(line)
-            kind = message["kind"]
-        except (ValueError, KeyError, TypeError):
-            return  # not ours: ignore rather than trust
+            if isinstance(message, dict):
+                self._accept(message)
+        except (ValueError, KeyError, TypeError, RecursionError):
+            pass  # not ours (the submission can write on this pipe too): ignore rather than trust
+
+    def _accept(self, message: dict[str, Any]) -> None:
+        kind = message["kind"]
         result = self.result
         if kind == "runner" and self.runner_pid is None:
             self.runner_pid = int(message["pid"])
@@ -315,13 +381,34 @@ class _Inbox:
         elif kind == "item_start":
             self.current = str(message.get("item"))
         elif kind == "observation" and message.get("item") == self.current:
-            result.observations[self.current] = message.get("record", {})
+            result.observations[self.current] = _well_formed(message.get("record"))
         elif kind == "item_end" and message.get("item") == self.current:
             self.item_ends[self.current] = message
             self.current = None
         elif kind == "fatal":
             result.fatal = result.fatal or "The grading process failed while setting up your code."
             result.notes.append("internal: " + str(message.get("detail", ""))[:300])
+
+
+_RECORD_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "ok": {"facts": dict}, "missing": {"name": str, "tried": list}, "raised": {"error": str},
+}
+
+
+def _well_formed(record: Any) -> dict[str, Any]:
+    """An observation record of the shape scoring expects, or a ``crashed`` record saying why not.
+
+    Observers run in the submission's process, so what arrives is untrusted:
+    a record with, say, ``"seconds": "x"`` must cost this item, not crash the grader.
+    """
+    fields = _RECORD_FIELDS.get(record.get("status")) if isinstance(record, dict) else None
+    seconds = record.get("seconds", 0.0) if isinstance(record, dict) else None
+    if (fields is None
+            or not all(isinstance(record.get(key), kind) for key, kind in fields.items())
+            or not all(isinstance(t, str) for t in record.get("tried", []))
+            or not isinstance(seconds, (int, float)) or not math.isfinite(seconds)):
+        return {"status": "crashed", "detail": "its result was not in the form the grader sends"}
+    return record
 
 
 def _terminate(setup_pid: int, runner_pid: int | None, job: dict[str, Any]) -> None:
@@ -382,6 +469,9 @@ def _fill_missing(job: dict[str, Any], result: SandboxRun, item_ends: dict[str, 
 
 
 def _crash_detail(status: str) -> str:
+    if status == "no process":
+        return ("it could not be started: your code left too many threads or processes running "
+                "(the limit is per submission)")
     if status.startswith("signal"):
         name = status.split()[-1]
         if name in ("SIGKILL", "SIGSEGV", "SIGBUS"):

@@ -397,10 +397,11 @@ def test_coefficients_of_accepts_the_usual_returns() -> None:
 
 def test_supplied_helpers_replace_only_defined_names_and_restore() -> None:
     scope: dict = {}
-    exec("def poly_grad(x, y, c):\n    return 'mine'\ndef fit():\n    return poly_grad(0, 0, 0)", scope)
+    exec("def poly_grad(*args):\n    return 'mine'\ndef fit():\n    return poly_grad(0, 0, 0)", scope)
     own = scope["poly_grad"]
-    with supplied_helpers(scope["fit"], {"poly_grad": lambda *a: "grader's", "poly_predict": print}):
+    with supplied_helpers(scope["fit"], {"poly_grad": lambda x, y, c: "grader's", "poly_predict": print}):
         assert scope["fit"]() == "grader's"
+        assert scope["poly_grad"](0, 0, 0, "extra") == "mine"  # calls the grader's cannot take
         assert "poly_predict" not in scope
     assert scope["poly_grad"] is own
 

@@ -503,7 +503,8 @@ def _curve_matches(losses: list[float], reference: list[float], n_batches: int, 
                  "(gradients otherwise accumulate), and create the optimizer once, before the epoch loop.")
     else:
         cause = ("use torch.optim.Adam(model.parameters(), lr=lr) and nn.MSELoss() (mean over the batch) on "
-                 "model(inputs) and targets as they come from the dataloader, both of shape (batch, 1) (don't "
-                 "squeeze only one of them), and add up loss.item() over all batches of the epoch.")
+                 "model(inputs) and targets as they come from the `dataloader` argument (not a global loader), both "
+                 "of shape (batch, 1) (don't squeeze only one of them), and add up loss.item() over all batches "
+                 "of the epoch.")
     return False, (f"The losses returned for the first {k} epochs ({', '.join(f'{v:.5g}' for v in got[:3])}, ...) "
                    f"differ from a correct training run on the same data and model: {cause}")

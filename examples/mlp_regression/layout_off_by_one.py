@@ -36,7 +36,7 @@ class NonLinearRegressionData(Dataset):
 
 class MLPexplicit(nn.Module):
     def __init__(self, n_input, n_hidden, n_output):
-        super(MLPexplicit, self).__init__()
+        super().__init__()
         self.fc1 = nn.Linear(n_input, n_hidden)
         self.fc2 = nn.Linear(n_hidden, n_hidden)
         self.fc3 = nn.Linear(n_hidden, n_hidden)
