@@ -37,6 +37,7 @@ class Grader:
     visible_only: bool = False
     hide: list[str] = field(default_factory=list)
     pool: WorkerPool | None = None
+    namespaces: bool = True  # False: test or debug the fallback used where unshare is refused
     _expected: dict[str, dict[str, Any]] | None = field(default=None, init=False)
     _owns_pool: bool = field(default=False, init=False)
 
@@ -101,7 +102,7 @@ class Grader:
         hide = {str(COURSE_ROOT), str(self.spec.directory), str(self.spec.reference.parent),
                 str(reference.cache_dir().parent), str(sub.path.parent.resolve()), *self.hide}
         return {"program": sub.program(), "plan": self.spec.sandbox_plan(self.visible_only),
-                "isolate": True, "hide": sorted(hide)}
+                "isolate": True, "namespaces": self.namespaces, "hide": sorted(hide)}
 
     @staticmethod
     def _decode_observations(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -103,6 +103,7 @@ def enter_namespaces(wanted: bool) -> dict[str, Any]:
     """
     layers: dict[str, Any] = {"pid_ns": False, "net_ns": False, "mount_ns": False, "userns": False}
     if not wanted:
+        layers["unavailable"] = "namespaces turned off"
         return layers
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     uid, gid = os.geteuid(), os.getegid()

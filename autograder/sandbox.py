@@ -118,7 +118,7 @@ def _setup_process(job: dict[str, Any], facts_w: int, out_w: int) -> None:
     try:
         _close_inherited_fds(keep=(facts_w, out_w))
         isolation.die_with_parent()
-        layers = isolation.enter_namespaces(job.get("isolate", True))
+        layers = isolation.enter_namespaces(job.get("isolate", True) and job.get("namespaces", True))
         lifeline_r, lifeline_w = os.pipe()  # written once, then held open until we exit
         runner = os.fork()
         if runner == 0:

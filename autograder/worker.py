@@ -71,8 +71,36 @@ def _exercise_torch() -> None:
     torch.manual_seed(0)
 
 
-def serve(slot: int) -> None:
+UID_SLOTS = 1000
+LOCK_DIR = "/tmp/.autograder-uid-slots"
+
+
+def claim_slot() -> int:
+    """Claim a machine-wide unique sandbox uid slot for this worker's lifetime.
+
+    The sandbox uid doubles as a kill switch (every process of that uid is
+    killed after a run), so two graders running at once, e.g. two batches or
+    a batch and a student's check, must never share one. A worker holds an
+    exclusive ``flock`` on its slot's file until it exits; the kernel releases
+    it even if the worker is killed.
+    """
+    import fcntl
+
+    os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
+    for slot in range(UID_SLOTS):
+        fd = os.open(os.path.join(LOCK_DIR, f"{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return slot  # keep fd open: the lock lives as long as this process
+    raise WorkerError(f"all {UID_SLOTS} sandbox uid slots are in use")
+
+
+def serve() -> None:
     """Worker main loop: read a job per line on stdin, answer one line on the protocol fd."""
+    slot = claim_slot()
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the protocol
     _warm_up()
@@ -94,7 +122,7 @@ class WorkerError(RuntimeError):
 
 
 class Worker:
-    """Parent-side handle on one warm worker process."""
+    """Parent-side handle on one warm worker process (``slot`` only names it in messages)."""
 
     def __init__(self, slot: int) -> None:
         self.slot = slot
@@ -104,7 +132,7 @@ class Worker:
         env = dict(SCRUBBED_ENV)
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker", str(self.slot)],
+            [sys.executable, "-m", "autograder.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True, env=env, cwd="/",
         )
@@ -184,4 +212,4 @@ class WorkerPool:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    serve()
