@@ -174,13 +174,17 @@ def _check(args: argparse.Namespace) -> int:
         print(f"autograder: error: {args.path}: no such file", file=sys.stderr)
         return ExitCode.USAGE
     with _grader(args.assignment, visible_only=True) as grader:
-        result = grader.grade(args.path).only_visible()
+        full, observations = grader.grade_with_observations(args.path)
+        result = full.only_visible()
         if args.plot:
             from autograder.report import plots
 
-            saved = plots.save(result, grader, args.path, args.plot)
-            if saved:
+            shown = {i.id for i in result.rubric}
+            if plots.save({k: v for k, v in observations.items() if k in shown},
+                          grader.expected, args.plot, title=result.submission):
                 print(f"picture saved to {args.plot}")
+            else:
+                print("no picture: none of the visible items produced a curve or a boundary to draw")
     terminal.print_result(result, show_output=args.show_output)
     ok = all(item.status == "passed" for item in result.rubric)
     return ExitCode.GRADED if ok else ExitCode.CHECK_FAILED

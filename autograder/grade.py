@@ -70,28 +70,35 @@ class Grader:
 
     def grade(self, path: Path, name: str | None = None) -> SubmissionResult:
         """Grade one submission file or folder; never raises for problems in the submission."""
+        return self.grade_with_observations(path, name)[0]
+
+    def grade_with_observations(
+        self, path: Path, name: str | None = None
+    ) -> tuple[SubmissionResult, dict[str, dict[str, Any]]]:
+        """Like :meth:`grade`, also returning the raw observations (for pictures and debugging)."""
         sub = prepare(Path(path), name)
         key = submission_cache_key(sub, self.spec)
         base = dict(assignment=self.spec.name, submission=sub.name, harness_version=__version__,
                     cache_key=key)
         if sub.load_error:
-            return SubmissionResult(rubric=self._all_error(sub.load_error), notes=sub.notes, **base)
+            return SubmissionResult(rubric=self._all_error(sub.load_error), notes=sub.notes, **base), {}
         expected = self.expected
         try:
             answer = self._pool.run(self._job(sub))
         except WorkerError as exc:
             message = "The grader failed while running your code; tell your instructor."
             return SubmissionResult(rubric=self._all_error(message), notes=(f"internal: {exc}",),
-                                    **base)
+                                    **base), {}
         observations = self._decode_observations(answer["observations"])
         notes = [*sub.notes, *answer["notes"]]
         if answer.get("fatal"):
             notes.append(answer["fatal"])
         isolation = self._isolation_report(answer.get("isolation", {}))
         rubric = scoring.score(self.spec, observations, expected, self.item_ids())
-        return SubmissionResult(rubric=rubric, isolation=isolation, notes=tuple(notes),
-                                output=answer.get("output", ""), seconds=answer.get("seconds", 0.0),
-                                **base)
+        result = SubmissionResult(rubric=rubric, isolation=isolation, notes=tuple(notes),
+                                  output=answer.get("output", ""), seconds=answer.get("seconds", 0.0),
+                                  **base)
+        return result, observations
 
     def unreadable(self, name: str, message: str) -> SubmissionResult:
         """The result for a submission with nothing gradable in it (every item ``error``)."""

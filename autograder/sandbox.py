@@ -192,10 +192,11 @@ def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, o
         _write_line(facts_w, {"kind": "isolation", "layers": layers})
         names, notes = run_program(program, limits, plan.get("stub_modules", []))
         _write_line(facts_w, {"kind": "loaded", "notes": notes})
-        if isolate and layers.get("pid_ns") and layers.get("uid"):
-            _stop_strays()
+        own_pid_ns = bool(isolate and layers.get("pid_ns") and layers.get("uid"))
         ns = SubmissionNamespace(names, plan.get("aliases", {}))
         for item in plan["items"]:
+            if own_pid_ns:
+                _stop_strays()  # what loading or the previous item left running
             _observe_in_child(item, ns, facts_w)
         _write_line(facts_w, {"kind": "done"})
     except BaseException as exc:  # report, never propagate out of a forked child
@@ -215,11 +216,11 @@ def _write_copy(workdir: str, program: dict[str, Any]) -> None:
 
 
 def _stop_strays() -> None:
-    """Kill every other process in our PID namespace: what loading left running.
+    """Kill every other process in our PID namespace: what loading or an item left running.
 
     We are its init and run as the sandbox uid, so ``kill(-1)`` reaches exactly
     the submission's own processes (a fork bomb, a daemon) and none outside,
-    and the items then start with the process limit free. Threads of this
+    and each item starts with the process limit free. Threads of this
     process are not touched; they only compete for the CPU.
     """
     deadline = time.monotonic() + 2.0  # threads of ours may keep forking: don't wait forever
