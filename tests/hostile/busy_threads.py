@@ -1,0 +1,27 @@
+"""Hostile: starts 200 busy threads at import (bounded to a minute).
+
+Expected: the process limit stops it at a few dozen; the threads cannot be
+stopped, so they hold the process limit and the items cannot start: every item
+is an error that says so. Grading returns within its limits.
+"""
+import threading
+import time
+
+stop = time.time() + 60  # bounded
+
+
+def spin():
+    while time.time() < stop:
+        pass
+
+
+started = 0
+for _ in range(200):
+    try:
+        threading.Thread(target=spin, daemon=True).start()
+        started += 1
+    except RuntimeError:
+        break
+print("started", started, "threads")
+
+#<correct.py>
