@@ -82,7 +82,7 @@ def run(grader: Grader, directory: Path, outdir: Path, resume: bool = False,
     with ThreadPoolExecutor(max_workers=grader.jobs) as executor:
         futures = {executor.submit(grade_one, grader, entry): (entry, out) for entry, out in todo}
         for future in as_completed(futures):
-            entry, out = futures[future]
+            entry, out = futures.pop(future)  # drop it: a batch never holds every result at once
             result = future.result()
             json_report.write(result, out)
             for writer in extra_writers or []:

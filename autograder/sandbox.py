@@ -18,6 +18,7 @@ passes, the whole namespace dies with it.
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import os
@@ -190,7 +191,9 @@ def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, o
         sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
         sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
         _write_line(facts_w, {"kind": "isolation", "layers": layers})
+        grader_builtins = dict(vars(builtins))
         names, notes = run_program(program, limits, plan.get("stub_modules", []))
+        _restore(vars(builtins), grader_builtins)  # e.g. `builtins.isinstance = ...` broke our own code
         _write_line(facts_w, {"kind": "loaded", "notes": notes})
         own_pid_ns = bool(isolate and layers.get("pid_ns") and layers.get("uid"))
         ns = SubmissionNamespace(names, plan.get("aliases", {}))
@@ -206,6 +209,12 @@ def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, o
             pass
     finally:
         os._exit(0)
+
+
+def _restore(namespace: dict[str, Any], saved: dict[str, Any]) -> None:
+    for name in [n for n in namespace if n not in saved]:
+        del namespace[name]
+    namespace.update(saved)
 
 
 def _write_copy(workdir: str, program: dict[str, Any]) -> None:
@@ -417,6 +426,11 @@ def _terminate(setup_pid: int, runner_pid: int | None, job: dict[str, Any]) -> N
 
     The runner is only signalled while the setup process is alive: until then
     it is that process's unreaped child, so its pid cannot have been reused.
+    The setup process is left to reap it: the runner's exit completes only once
+    every process of its namespace is gone, and killing the setup process
+    first would leave the runner a zombie of the machine's init, counted
+    against the sandbox uid's process limit for as long as that init takes
+    to reap it (forever, under some container inits).
     """
     done, _ = os.waitpid(setup_pid, os.WNOHANG)
     if not done:
@@ -426,10 +440,21 @@ def _terminate(setup_pid: int, runner_pid: int | None, job: dict[str, Any]) -> N
                     kill(runner_pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-        os.kill(setup_pid, signal.SIGKILL)
+            done = _wait_for_exit(setup_pid, 10.0)
+        if not done:
+            os.kill(setup_pid, signal.SIGKILL)
         os.waitpid(setup_pid, 0)
     if job.get("isolate", True):
         isolation.sweep_uid(isolation.SANDBOX_UID_BASE + int(job.get("slot", 0)))
+
+
+def _wait_for_exit(pid: int, seconds: float) -> bool:
+    """True once our child ``pid`` has exited (not reaped yet), False after ``seconds``."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        return bool(select.select([pidfd], [], [], seconds)[0])
+    finally:
+        os.close(pidfd)
 
 
 def _drain(facts_r: int, inbox: _Inbox, out_r: int, output: _OutputTail) -> None:

@@ -91,6 +91,13 @@ def batch_throughput(grader, folder: Path, outdir: Path) -> tuple[float, int]:  
     return time.perf_counter() - start, report.graded
 
 
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=20)
@@ -136,6 +143,8 @@ def main() -> None:
                               "--output", str(tmp / "cold.json")], repeat=1)
                 print(f"{name:22} {kind:6} {floor:8.3f} {warm:8.3f} {warm - floor:9.3f} "
                       f"{seconds / graded:10.3f} {60 * graded / seconds:9.1f} {cold:9.2f}")
+        peaks = [_peak_rss_mb(w.proc.pid) for w in pool.workers if w.proc]
+        print(f"peak memory per worker (VmHWM): {', '.join(f'{p:.0f} MB' for p in peaks)}")
     shutil.rmtree(tmp, ignore_errors=True)
     print("checks = observers on the reference in-process (the floor); warm = per submission "
           "through the sandbox, serial; overhead = warm - checks; batch = N copies with --jobs; "

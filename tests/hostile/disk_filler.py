@@ -1,8 +1,8 @@
 """Hostile: writes up to 100 MB of files everywhere it might be able to.
 
-Expected: the file-size limit, the size-capped scratch space and the read-only
-file systems stop it; nothing appears outside the sandbox; the correct code
-still earns every item.
+Then leaves a small file in each folder. Expected: the file-size limit, the
+size-capped scratch space and the read-only file systems stop it; nothing
+appears outside the sandbox; the correct code still earns every item.
 """
 import os
 import tempfile
@@ -32,6 +32,12 @@ def fill(total_mb=100):
 
 written, made = fill()
 print("wrote", written, "MB")
+for folder in FOLDERS:  # a small file meant to outlive grading (the test removes any it finds)
+    try:
+        with open(os.path.join(folder, "autograder-hostile-left-behind"), "w") as fh:
+            fh.write("left behind by a graded submission\n")
+    except OSError:
+        pass
 for path in made:  # tidy up, in case this ever runs outside the sandbox
     try:
         os.remove(path)

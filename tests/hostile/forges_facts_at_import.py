@@ -4,7 +4,7 @@ Forged item_start/observation/item_end lines claiming a perfect linreg.model,
 a forged "loaded" message of the wrong shape, a deeply nested line, a forged
 runner pid, and a forged worker answer. The functions themselves are wrong.
 Expected: the real observations replace the forged ones; nothing crashes;
-score 0.
+it earns exactly what its control (without the forging) earns: 0.
 """
 import base64
 import json
@@ -12,6 +12,7 @@ import os
 
 import torch
 
+# --- hostile part
 
 def array(shape):
     count = 1
@@ -41,6 +42,7 @@ for fd in range(3, 256):
         os.write(fd, payload.encode())
     except OSError:
         pass
+# --- end of hostile part
 
 
 def linear_model(x, w, b):

