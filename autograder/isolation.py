@@ -12,8 +12,9 @@ layer          what it does
 ``net_ns``     new network namespace with no interface up: no network at all
 ``mount_ns``   private mounts: empty read-only tmpfs over the course folder,
                the batch's other submissions, outputs and caches; fresh
-               size-capped tmpfs for /tmp, /var/tmp, /dev/shm; a /proc that
-               only shows the sandbox's own processes
+               size-capped tmpfs for /tmp, /var/tmp, /dev/shm; every other
+               file system read-only; a /proc that only shows the sandbox's
+               own processes
 ``uid``        runs as a dedicated unprivileged uid (one per worker slot), so
                DAC protects everything else and a leftover-process sweep can
                kill exactly what the submission left behind

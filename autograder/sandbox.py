@@ -230,7 +230,7 @@ def _stop_strays() -> None:
     We are its init and run as the sandbox uid, so ``kill(-1)`` reaches exactly
     the submission's own processes (a fork bomb, a daemon) and none outside,
     and each item starts with the process limit free. Threads of this
-    process are not touched; they only compete for the CPU.
+    process cannot be stopped: they keep their share of the limit.
     """
     deadline = time.monotonic() + 2.0  # threads of ours may keep forking: don't wait forever
     while time.monotonic() < deadline:
@@ -372,7 +372,7 @@ class _Inbox:
 
     def _handle(self, line: bytes) -> None:
         try:
-            message = json.loads(line)
+            message = _clean(json.loads(line))
             if isinstance(message, dict):
                 self._accept(message)
         except (ValueError, KeyError, TypeError, RecursionError):
@@ -398,6 +398,18 @@ class _Inbox:
         elif kind == "fatal":
             result.fatal = result.fatal or "The grading process failed while setting up your code."
             result.notes.append("internal: " + str(message.get("detail", ""))[:300])
+
+
+def _clean(value: Any) -> Any:
+    """Replace lone surrogates (JSON lets ``"\\ud800"`` through) in every string: such text
+    cannot be written as UTF-8, and would crash whatever prints or saves it later."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
 _RECORD_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {

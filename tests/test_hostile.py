@@ -20,6 +20,7 @@ every output, and no connection reached the test's listeners.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -33,11 +34,16 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import nbformat
 import pytest
+
+from autograder import spec as spec_mod
+from autograder.isolation import SANDBOX_UID_BASE
+from autograder.worker import LOCK_DIR, UID_SLOTS
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
@@ -45,18 +51,20 @@ SPEC_DIR = HOSTILE / "assignment"
 CORRECT = ROOT / "examples" / "linear_regression" / "correct.py"
 REFERENCE = ROOT / "reference" / "linear_regression.py"
 
-ITEMS = ("linreg.model", "linreg.mse", "linreg.gd_step", "linreg.fit", "linreg.simplenet")
-POINTS = {"linreg.model": 1, "linreg.mse": 1, "linreg.gd_step": 2, "linreg.fit": 2, "linreg.simplenet": 1}
-SUBMISSION_SECONDS = 20  # tests/hostile/assignment/assignment.yaml
-OUTPUT_KB = 16
-SANDBOX_UIDS = range(61000, 62000)  # isolation.SANDBOX_UID_BASE + the worker's slot
+SPEC = spec_mod.load(SPEC_DIR)
+ITEMS = tuple(item.id for item in SPEC.items)
+POINTS = {item.id: item.points for item in SPEC.items}
+SUBMISSION_SECONDS = SPEC.limits["submission_seconds"]
+CELL_SECONDS = SPEC.limits["cell_seconds"]
+OUTPUT_KB = SPEC.limits["output_kb"]
+MEMORY_MB = SPEC.limits["memory_mb"]
+SANDBOX_UIDS = range(SANDBOX_UID_BASE, SANDBOX_UID_BASE + UID_SLOTS)  # one uid per worker slot
 SECRET_NAME = "AUTOGRADER_TEST_SECRET"
 SECRET = f"hostile-secret-{uuid.uuid4().hex}"
-LOCK_DIR = "/tmp/.autograder-uid-slots"  # where workers claim their uid slot (autograder.worker)
 
 
-
-def private_lines() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def private_lines() -> frozenset[str]:
     """Lines that only the course's private files hold (the reference, the specs' thresholds)."""
     lines = {line.strip() for line in REFERENCE.read_text().splitlines() if len(line.strip()) >= 30}
     for spec_file in (ROOT / "assignments" / "linear_regression" / "assignment.yaml",
@@ -64,8 +72,8 @@ def private_lines() -> set[str]:
         lines |= {line.strip() for line in spec_file.read_text().splitlines()
                   if line.strip().startswith("check:") and len(line.strip()) >= 20}
     public = CORRECT.read_text() + "".join(p.read_text(errors="replace") for p in HOSTILE.glob("*.py"))
-    return {line for line in lines if line not in public and not line.startswith(("import ", "from "))
-            and sum(c.isalpha() for c in line) >= 15}
+    return frozenset(line for line in lines if line not in public
+                     and not line.startswith(("import ", "from ")) and sum(c.isalpha() for c in line) >= 15)
 
 
 def assert_nothing_private(text: str) -> None:
@@ -179,7 +187,7 @@ def worker_uids(pids: list[int]) -> set[int]:
             except OSError:
                 continue
             if target.startswith(LOCK_DIR + "/") and target.endswith(".lock"):
-                uids.add(61000 + int(Path(target).stem))
+                uids.add(SANDBOX_UID_BASE + int(Path(target).stem))
     return uids
 
 
@@ -216,8 +224,11 @@ class Listeners:
                     conn.close()
 
     def params(self) -> dict[str, Any]:
-        hosts = sorted({info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)
-                        if info[0] == socket.AF_INET} - {"127.0.0.1"})
+        try:  # the machine's own addresses, as a submission might guess them
+            infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        except OSError:
+            infos = []
+        hosts = sorted({info[4][0] for info in infos} - {"127.0.0.1"})
         return {"port": self.tcp.getsockname()[1], "udp_port": self.udp.getsockname()[1],
                 "abstract": self.abstract, "hosts": hosts}
 
@@ -254,13 +265,16 @@ def assert_no_secret(*texts: str) -> None:
 # --- the library cases ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
 class Case:
     """One hostile submission graded through the library, and what must come of it."""
 
-    def __init__(self, name: str, expect: dict[str, str], notes: str = "", feedback: str = "",
-                 params: str = "", control: bool = False) -> None:
-        self.name, self.expect, self.notes, self.feedback, self.params = name, expect, notes, feedback, params
-        self.control = control  # also graded without its hostile part: both must earn the same
+    name: str
+    expect: dict[str, str]  # every item's status
+    notes: str = ""  # text one of the notes must contain
+    feedback: str = ""  # text one item's feedback must contain
+    params: str = ""  # which PARAMS the fixture gets
+    control: bool = False  # also graded without its hostile part: both must earn the same
 
     def __repr__(self) -> str:
         return self.name
@@ -272,11 +286,14 @@ UNFIXED = pytest.mark.xfail(strict=True, reason=(
     "layers and x) with the reference's, observed from the same seed"))
 
 CASES = [
-    Case("import_infinite_loop.py", ALL_PASS, notes="was stopped after 2 s"),
-    Case("import_loop_ignores_interrupts.py", ALL_ERROR, notes="Grading stopped after 20 s"),
-    Case("rubric_function_sleeps.py", statuses(fit="error"), feedback="Stopped after 5.0 s"),
+    Case("import_infinite_loop.py", ALL_PASS, notes=f"was stopped after {CELL_SECONDS:g} s"),
+    Case("import_loop_ignores_interrupts.py", ALL_ERROR,
+         notes=f"Grading stopped after {SUBMISSION_SECONDS:g} s"),
+    Case("rubric_function_sleeps.py", statuses(fit="error"),
+         feedback=f"Stopped after {SPEC.item('linreg.fit').seconds} s"),
     Case("memory_bomb.py", ALL_PASS),
     Case("fork_bomb.py", ALL_PASS),
+    Case("memory_across_processes.py", ALL_FAILED),
     Case("disk_filler.py", ALL_PASS),
     Case("stdout_flood.py", ALL_PASS),
     Case("exits_at_import.py", ALL_PASS, notes="called exit(); this was ignored"),
@@ -286,12 +303,13 @@ CASES = [
          control=True),
     Case("forges_facts_at_import.py", statuses("failed"), control=True),
     Case("forges_facts_in_item.py", statuses("failed", mse="error")),
-    Case("mutates_grader_inputs.py", statuses("failed"), control=True),
+    Case("mutates_grader_inputs.py", statuses("failed", simplenet="partial"), control=True),
     Case("reads_reference.py", statuses("failed", mse="error"), params="reference"),
     Case("setsid_daemon.py", ALL_PASS, params="daemon"),
     Case("connects_to_listener.py", ALL_PASS, params="network"),
     Case("busy_threads.py", ALL_ERROR, feedback="too many threads or processes"),
     Case("atexit_loops.py", ALL_PASS),
+    Case("writes_unprintable_text.py", statuses("failed", mse="error"), feedback="surrogate"),
     Case("broken_json.ipynb", ALL_ERROR, feedback="The notebook could not be read"),
     Case("empty.py", ALL_FAILED, feedback="is not defined"),
     Case("nbformat3.ipynb", ALL_PASS, notes="nbformat 3 and was converted"),
@@ -311,21 +329,21 @@ class Graded:
         self.uids: set[int] = set()
         self.started = 0.0
         self.daemon_file: Path | None = None
+        self.canary: Any = None
 
 
 @pytest.fixture(scope="module")
 def graded(environment: dict[str, str], listeners: Listeners,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graded]:
     """Every library case, graded two at a time by one Grader (two warm workers)."""
-    from autograder import spec
     from autograder.grade import Grader
 
     folder = tmp_path_factory.mktemp("hostile")
     out = Graded()
     out.daemon_file = folder / "daemon-was-here.txt"
     params = {
-        "reference": {"paths": [str(REFERENCE), str(ROOT / "assignments" / "linear_regression" / "assignment.yaml"),
-                                str(SPEC_DIR / "assignment.yaml")],
+        "reference": {"paths": [str(REFERENCE), str(SPEC_DIR / "assignment.yaml"),
+                                str(ROOT / "assignments" / "linear_regression" / "assignment.yaml")],
                       "roots": [str(ROOT), str(ROOT / "reference"), str(SPEC_DIR)]},
         "daemon": {"path": str(out.daemon_file), "delay": DAEMON_DELAY},
         "network": listeners.params(),
@@ -338,7 +356,7 @@ def graded(environment: dict[str, str], listeners: Listeners,
             paths[case.name] = build(case.name, folder, params.get(case.params))
         if case.control:
             paths[case.name + " (control)"] = build_control(paths[case.name])
-    with Grader(spec.load(SPEC_DIR), jobs=2) as grader:
+    with Grader(SPEC, jobs=2) as grader:
         grader.pool.start()
         out.uids = worker_uids([w.proc.pid for w in grader.pool.workers])
         assert len(out.uids) == 2
@@ -350,6 +368,7 @@ def graded(environment: dict[str, str], listeners: Listeners,
             out.results = {name: future.result(timeout=20 * SUBMISSION_SECONDS)
                            for name, future in futures.items()}
         assert_none_survive(out.uids)
+        out.canary = grader.grade(CORRECT)  # the harness is unharmed by all of the above
         yield out
     assert_none_survive(out.uids)
 
@@ -370,15 +389,20 @@ def test_hostile_case_earns_only_what_it_earned(graded: Graded, case: Case) -> N
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
-def test_hostile_case_is_contained(graded: Graded, case: Case) -> None:
-    """Layers on, bounded time and output, the right message, no secret, nothing private."""
+def test_hostile_case_is_contained(graded: Graded, case: Case, tmp_path: Path) -> None:
+    """Layers on, bounded time and output, the right message, no secret, nothing private,
+    and its reports can be written."""
+    from autograder.report import gradescope, json_report
+
     result = graded.results[case.name]
+    json_report.write(result, tmp_path / "result.json")
+    gradescope.write(result, tmp_path / "gradescope.json")
     data = result.to_json()
     text = json.dumps(data)
     if result.isolation:  # absent only when nothing ran (a file that could not be read)
-        assert all(result.isolation[layer] for layer in
-                   ("pid_ns", "net_ns", "mount_ns", "uid", "rlimits", "no_new_privs", "env")), result.isolation
-    assert result.seconds <= SUBMISSION_SECONDS + 5
+        layers = ("pid_ns", "net_ns", "mount_ns", "uid", "rlimits", "no_new_privs", "env")
+        assert all(result.isolation[layer] for layer in layers), result.isolation
+    assert result.seconds <= SUBMISSION_SECONDS + 10
     assert len(result.output) <= OUTPUT_KB * 1024 + 200
     assert len(text) < 200_000, "the results of one submission should stay small"
     assert_no_secret(text)
@@ -390,6 +414,17 @@ def test_hostile_case_is_contained(graded: Graded, case: Case) -> None:
         assert any(case.feedback in item.feedback for item in result.rubric), _explain(result)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "memory_mb is an address-space rlimit, per process: with `processes` of them a submission "
+    "can hold about processes x (memory_mb - what torch maps) of RAM; a memory cgroup for the "
+    "sandbox (cgroup v1 memory controller or v2 memory.max) would cap the total"))
+def test_memory_is_capped_across_processes(graded: Graded) -> None:
+    output = graded.results["memory_across_processes.py"].output
+    held = [int(line.split()[1]) for line in output.splitlines() if line.startswith("held ")]
+    assert held, output
+    assert max(held) <= MEMORY_MB, f"the sandbox held {max(held)} MB at once"
+
+
 def test_daemon_never_writes_its_file(graded: Graded) -> None:
     remaining = graded.started + DAEMON_DELAY + 2 - time.time()
     if remaining > 0:
@@ -398,6 +433,14 @@ def test_daemon_never_writes_its_file(graded: Graded) -> None:
     for leftover in ("/run/lock/autograder-hostile-daemon", "/var/tmp/autograder-hostile-daemon"):
         assert not os.path.exists(leftover)
     assert_none_survive(graded.uids)
+
+
+def test_grader_unharmed_and_network_unreached(graded: Graded, listeners: Listeners) -> None:
+    """After every hostile case, the same workers still grade a correct file in full,
+    and not one connection or datagram reached the test's listeners."""
+    assert graded.canary.score == 7.0, _explain(graded.canary)
+    assert not listeners.contacts, f"a submission reached the test's listeners: {listeners.contacts}"
+    assert "no connection to 127.0.0.1" in graded.results["connects_to_listener.py"].output
 
 
 def test_disk_filler_leaves_nothing_behind(graded: Graded) -> None:
@@ -452,10 +495,12 @@ def test_cli_forged_results_files(environment: dict[str, str], tmp_path: Path) -
     assert not any("FORGED-RESULT" in i["feedback"] for i in data["rubric"])
     assert sorted(p.name for p in out_dir.iterdir()) == ["forges_results.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["forges_results.py", "results"]
-    for folder in (SPEC_DIR, ROOT / "reference", ROOT / "assignments" / "linear_regression", ROOT):
-        assert "FORGED-RESULT" not in all_text(folder) if folder != ROOT else True
-        assert not (folder / "forged-by-hostile.json").exists()
-        assert not (folder / "results.json").exists()
+    for folder in (SPEC_DIR, ROOT / "reference", ROOT / "assignments" / "linear_regression", ROOT,
+                   Path("/tmp"), Path("/"), Path.home()):
+        for name in ("results.json", "forges_results.json", "forges_results.py.json", "summary.csv",
+                     "forged-by-hostile.json"):
+            path = folder / name
+            assert not (path.is_file() and "FORGED-RESULT" in path.read_text(errors="replace")), path
     assert before == {p: p.stat().st_mtime_ns for p in (ROOT / "reference").iterdir()}
     assert_no_secret(done.stdout, done.stderr, output.read_text())
     assert_none_survive(printed_uids(data["output"]))
@@ -548,8 +593,19 @@ def test_cli_reference_not_in_worker_memory(environment: dict[str, str], tmp_pat
     assert done.returncode == 0, done.stderr
     data = json.loads(output.read_text())
     assert_none_survive(printed_uids(data["output"]))
-    assert "MEMORY:" in data["output"] or "sandbox-uid" in data["output"], data["output"][:500]
+    assert "regions left unsearched: 0" in data["output"], data["output"][-500:]  # a full search
     assert_nothing_private(data["output"])
+
+
+def test_cli_check_prints_hostile_text(environment: dict[str, str], tmp_path: Path) -> None:
+    """A student's self-check on a file full of unprintable text: a report, not a traceback."""
+    submission = build("writes_unprintable_text.py", tmp_path)
+    done = run_cli(["check", str(submission), "--assignment", str(SPEC_DIR), "--show-output"],
+                   {**environment, "PYTHONIOENCODING": "utf-8"}, timeout=3 * SUBMISSION_SECONDS)
+    assert done.returncode == 1, done.stderr  # graded: not every visible item passes
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "surrogate" in done.stdout
+    assert_no_secret(done.stdout, done.stderr)
 
 
 def _descendants(root: int) -> list[int]:

@@ -23,7 +23,8 @@ def daemonize():
     while time.time() < start + PARAMS["delay"]:
         time.sleep(0.1)
     while time.time() < start + PARAMS["delay"] + 60:  # bounded
-        for path in (PARAMS["path"], "/run/lock/autograder-hostile-daemon", "/var/tmp/autograder-hostile-daemon"):
+        for path in (PARAMS["path"], "/run/lock/autograder-hostile-daemon",
+                     "/var/tmp/autograder-hostile-daemon"):
             try:
                 with open(path, "w") as fh:
                     fh.write(f"written by a daemon of a graded submission, pid {os.getpid()}\n")
