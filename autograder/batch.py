@@ -79,6 +79,9 @@ def run(grader: Grader, directory: Path, outdir: Path, resume: bool = False,
             todo.append((entry, out))
     if todo:
         grader.expected  # compute the reference's facts once, before the workers fan out
+        # Start workers from this thread: they die with the thread that started them
+        # (PR_SET_PDEATHSIG), and the executor's threads end with the batch.
+        grader.pool.start()
     with ThreadPoolExecutor(max_workers=grader.jobs) as executor:
         futures = {executor.submit(grade_one, grader, entry): (entry, out) for entry, out in todo}
         for future in as_completed(futures):

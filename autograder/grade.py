@@ -17,9 +17,22 @@ from autograder import __version__, facts as facts_mod, reference, scoring
 from autograder.results import ItemResult, SubmissionResult
 from autograder.spec import COURSE_ROOT, AssignmentSpec
 from autograder.submission import Submission, prepare
-from autograder.worker import WorkerError, WorkerPool
+from autograder.worker import Worker, WorkerError, WorkerPool
 
 ISOLATION_LAYERS = ("pid_ns", "net_ns", "mount_ns", "uid", "rlimits", "no_new_privs", "env")
+
+
+def _run_in_throwaway_worker(job: dict[str, Any]) -> dict[str, Any]:
+    """Run the (trusted) reference in a worker of its own, stopped afterwards.
+
+    Never in a pool worker: the reference's source and facts would stay in that
+    worker's freed memory, which every sandbox forked from it later inherits.
+    """
+    worker = Worker(slot=-1)
+    try:
+        return worker.run(job)
+    finally:
+        worker.stop()
 
 
 def submission_cache_key(sub: Submission, spec: AssignmentSpec) -> str:
@@ -62,7 +75,7 @@ class Grader:
     @property
     def expected(self) -> dict[str, dict[str, Any]]:
         if self._expected is None:
-            self._expected = reference.expected_facts(self.spec, self.pool.run)
+            self._expected = reference.expected_facts(self.spec, _run_in_throwaway_worker)
         return self._expected
 
     def item_ids(self) -> list[str]:

@@ -100,6 +100,11 @@ def claim_slot() -> int:
 
 def serve() -> None:
     """Worker main loop: read a job per line on stdin, answer one line on the protocol fd."""
+    from autograder.isolation import die_with_parent
+
+    die_with_parent()  # a killed grader takes its workers (and so their sandboxes) with it
+    if os.getppid() == 1:
+        return  # the grader died before the line above took effect
     slot = claim_slot()
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the protocol

@@ -43,8 +43,10 @@ def check_linear_model(observed: dict[str, Any], expected: dict[str, Any],
                        params: dict[str, Any]) -> Outcome:
     """``linear_model(x, w, b)`` must equal ``x @ w.T + b`` with shape (n, 2)."""
     rtol, atol = params.get("rtol", 1e-4), params.get("atol", 1e-3)
-    for case in observed["cases"]:
-        x, w, b = (np.asarray(case[k], dtype=np.float64) for k in ("x", "w", "b"))
+    for case, grader_case in zip(observed["cases"], expected["cases"]):
+        # The inputs come from the reference's run on the same seed, never from the
+        # sandbox's report: a submission could change them in place or forge them.
+        x, w, b = (np.asarray(grader_case[k], dtype=np.float64) for k in ("x", "w", "b"))
         what = f"with x of shape {fmt_shapes([x.shape])}, w {fmt_shapes([w.shape])}, b {fmt_shapes([b.shape])}"
         if case["error"] is not None:
             hint = (" `w` has shape (2, 3): multiply by its transpose, `x @ w.t() + b`."
@@ -322,6 +324,11 @@ def check_simplenet(observed: dict[str, Any], expected: dict[str, Any], params: 
         n = len(observed["x"])
         return _raised("SimpleNet", f"{observed['error']} when called on a batch of shape ({n}, 3)")
     shapes = compare_shapes(observed["shapes"], expected["shapes"], "SimpleNet")
+    if shapes is None:
+        # Same shapes, same seeded generator: the grader's weights and inputs are the
+        # reference's. Use those rather than what the sandbox reports, which the
+        # submission could have changed in place.
+        observed = {**observed, "layers": expected["layers"], "x": expected["x"]}
     forward = _forward_problem(observed)
     outcome = Outcome.from_checks(
         [(shapes is None, shapes or ""), (forward is None, forward or "")],
