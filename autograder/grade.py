@@ -19,7 +19,7 @@ from autograder.spec import COURSE_ROOT, AssignmentSpec
 from autograder.submission import Submission, prepare
 from autograder.worker import Worker, WorkerError, WorkerPool
 
-ISOLATION_LAYERS = ("pid_ns", "net_ns", "mount_ns", "uid", "rlimits", "no_new_privs", "env")
+ISOLATION_LAYERS = ("pid_ns", "net_ns", "mount_ns", "uid", "rlimits", "memory_cgroup", "no_new_privs", "env")
 
 
 def _run_in_throwaway_worker(job: dict[str, Any]) -> dict[str, Any]:

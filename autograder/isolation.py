@@ -280,6 +280,42 @@ def harden(limits: dict[str, float]) -> dict[str, Any]:
     return layers
 
 
+def join_memory_cgroup(name: str, limit_mb: float) -> bool:
+    """Move this process (and so every later child) into a memory cgroup capped at ``limit_mb``.
+
+    RLIMIT_AS caps each process; a submission with 64 processes could still
+    hold 64 times that. The cgroup caps the sandbox's *total* new memory: past
+    it the kernel's OOM killer ends a process of the sandbox, never the host's.
+    The group is a child of our own (cgroup v1 ``memory`` or v2), one per
+    worker slot, reused run after run. Returns False where cgroups are not writable.
+    """
+    limit = str(int(limit_mb * 1024 * 1024))
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        v1 = [ln.split(":", 2)[2] for ln in lines if ln.split(":", 2)[1] == "memory"]
+        if v1:
+            group = Path("/sys/fs/cgroup/memory" + v1[0]) / f"autograder-{name}"
+            # memsw (memory + swap) must stay >= the memory limit: set it on both sides
+            files = ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+        else:
+            own = [ln.split(":", 2)[2] for ln in lines if ln.startswith("0::")][0]
+            group = Path("/sys/fs/cgroup" + own) / f"autograder-{name}"
+            files = ["memory.max", "memory.swap.max"]
+        group.mkdir(exist_ok=True)
+        for i, file in enumerate(files):
+            target = group / file
+            try:
+                if target.exists():
+                    target.write_text("0" if file == "memory.swap.max" else limit)
+            except OSError:
+                if i > 0:  # only the first memsw write may fail (when raising the limit)
+                    raise
+        (group / "cgroup.procs").write_text(str(os.getpid()))
+        return True
+    except (OSError, IndexError):
+        return False
+
+
 def die_with_parent() -> None:
     try:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -120,6 +120,9 @@ def _setup_process(job: dict[str, Any], facts_w: int, out_w: int) -> None:
         _close_inherited_fds(keep=(facts_w, out_w))
         isolation.die_with_parent()
         layers = isolation.enter_namespaces(job.get("isolate", True) and job.get("namespaces", True))
+        if job.get("isolate", True):
+            layers["memory_cgroup"] = isolation.join_memory_cgroup(
+                f"slot-{job.get('slot', 0)}", job["plan"]["limits"]["memory_mb"])
         lifeline_r, lifeline_w = os.pipe()  # written once, then held open until we exit
         runner = os.fork()
         if runner == 0:

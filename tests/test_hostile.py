@@ -407,12 +407,12 @@ def test_hostile_case_is_contained(graded: Graded, case: Case, tmp_path: Path) -
         assert any(case.feedback in item.feedback for item in result.rubric), _explain(result)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "memory_mb is an address-space rlimit, per process: with `processes` of them a submission "
-    "can hold about processes x (memory_mb - what torch maps) of RAM; a memory cgroup for the "
-    "sandbox (cgroup v1 memory controller or v2 memory.max) would cap the total"))
 def test_memory_is_capped_across_processes(graded: Graded) -> None:
-    output = graded.results["memory_across_processes.py"].output
+    """The memory cgroup caps the sandbox's total, not just each process's address space."""
+    result = graded.results["memory_across_processes.py"]
+    if not result.isolation.get("memory_cgroup"):
+        pytest.skip("no writable memory cgroup on this machine: only per-process limits apply")
+    output = result.output
     held = [int(line.split()[1]) for line in output.splitlines() if line.startswith("held ")]
     assert held, output
     assert max(held) <= MEMORY_MB, f"the sandbox held {max(held)} MB at once"
