@@ -137,12 +137,14 @@ def setup_mounts(layers: dict[str, Any], hide: list[str], disk_mb: float) -> str
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     _remount_read_only()
     size = f"size={int(disk_mb)}m"
-    for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
+    keep = _interpreter_paths()
+    handles = {path: os.open(path, os.O_PATH) for path in keep}  # before anything covers them
+    scratch_dirs = ("/tmp", "/var/tmp", "/dev/shm")
+    for scratch in scratch_dirs:
         if os.path.isdir(scratch):
             mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=1777")
-    keep = _interpreter_paths()
-    handles = {path: os.open(path, os.O_PATH) for path in keep}
-    scratch_dirs = ("/tmp", "/var/tmp", "/dev/shm")
+            # e.g. a virtualenv under /tmp: the interpreter must stay importable
+            _reexpose([k for k in keep if k.startswith(scratch + "/")], handles)
     hide = [h for h in hide if h != "/" and not any(
         h == d or h.startswith(d + "/") for d in scratch_dirs)]  # already replaced by fresh scratch
     for path in sorted(set(hide) | set(_private_homes(keep)), key=len):
@@ -213,13 +215,18 @@ def _private_homes(keep: list[str]) -> list[str]:
 def _hide(path: str, keep: list[str], handles: dict[str, int]) -> None:
     """Cover ``path`` with an empty read-only tmpfs, re-exposing ``keep`` (read-only binds)."""
     mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+    _reexpose(keep, handles)
+    mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+
+
+def _reexpose(keep: list[str], handles: dict[str, int]) -> None:
+    """Bind-mount ``keep`` folders back, read-only, from handles opened before they were covered."""
     for inner in keep:
         if any(inner.startswith(k + "/") for k in keep):
             continue  # already inside another re-exposed folder
         os.makedirs(inner, exist_ok=True)
         mount(f"/proc/self/fd/{handles[inner]}", inner, None, MS_BIND | MS_REC)
         mount(None, inner, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
 
 
 def set_limits(limits: dict[str, float]) -> dict[str, Any]:
