@@ -187,11 +187,19 @@ def _mount_points() -> list[str]:
 
 
 def _interpreter_paths() -> list[str]:
-    """Directories Python needs to import modules later (stdlib, site-packages)."""
-    import sys
+    """Directories Python needs to import modules later: the prefixes and installed packages.
 
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path}
-    return sorted(p for p in candidates if p and os.path.isdir(p) and p != "/")
+    Only installation folders, never arbitrary ``sys.path`` entries: the
+    grader's own sys.path may hold the course folder (the current directory,
+    pytest's rootdir), which must stay hidden.
+    """
+    import sys
+    import sysconfig
+
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    installed = {p for p in sys.path if "site-packages" in p or "dist-packages" in p}
+    installed |= {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return sorted(p for p in prefixes | installed if p and os.path.isdir(p) and p != "/")
 
 
 def _private_homes(keep: list[str]) -> list[str]:
