@@ -147,7 +147,7 @@ def setup_mounts(layers: dict[str, Any], hide: list[str], disk_mb: float) -> str
             _reexpose([k for k in keep if k.startswith(scratch + "/")], handles)
     hide = [h for h in hide if h != "/" and not any(
         h == d or h.startswith(d + "/") for d in scratch_dirs)]  # already replaced by fresh scratch
-    for path in sorted(set(hide) | set(_private_homes(keep)), key=len):
+    for path in sorted(set(hide) | set(_private_homes(keep)) | set(_unlisted_top_level()), key=len):
         if os.path.isdir(path):
             _hide(path, [k for k in keep if k.startswith(path.rstrip("/") + "/")], handles)
     for fd in handles.values():
@@ -200,6 +200,18 @@ def _interpreter_paths() -> list[str]:
     installed = {p for p in sys.path if "site-packages" in p or "dist-packages" in p}
     installed |= {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
     return sorted(p for p in prefixes | installed if p and os.path.isdir(p) and p != "/")
+
+
+# Top-level folders a Python process needs; every other one (/home, /root, /work,
+# /opt, /srv, /mnt, /run, ...) is covered, so course material kept anywhere
+# else on the machine stays out of reach, not just the paths we know about.
+SYSTEM_DIRS = frozenset({"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin",
+                         "sys", "tmp", "usr", "var"})
+
+
+def _unlisted_top_level() -> list[str]:
+    return [f"/{name}" for name in os.listdir("/")
+            if name not in SYSTEM_DIRS and os.path.isdir(f"/{name}") and not os.path.islink(f"/{name}")]
 
 
 def _private_homes(keep: list[str]) -> list[str]:
