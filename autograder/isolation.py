@@ -11,7 +11,9 @@ layer          what it does
                process the submission started, setsid daemons included
 ``net_ns``     new network namespace with no interface up: no network at all
 ``mount_ns``   private mounts: empty read-only tmpfs over the course folder,
-               the batch's other submissions, outputs and caches; fresh
+               the batch's other submissions, outputs and caches, and every
+               top-level folder outside SYSTEM_DIRS (the Python installation
+               is bound back read-only); fresh
                size-capped tmpfs for /tmp, /var/tmp, /dev/shm; every other
                file system read-only; a /proc that only shows the sandbox's
                own processes
@@ -21,6 +23,8 @@ layer          what it does
 ``rlimits``    address space, CPU time, processes, file size, open files, no
                core dumps
 ``no_new_privs`` setuid programs cannot regain privileges
+``memory_cgroup`` one memory cgroup per worker slot caps the sandbox's total
+               memory (rlimits only cap each process)
 ``env``        environment scrubbed to a few harmless variables
 =============  ==============================================================
 
@@ -35,7 +39,6 @@ import os
 import re
 import resource
 import signal
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -367,14 +370,3 @@ def sweep_uid(uid: int) -> None:
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
-
-
-def network_reachable() -> bool:
-    """True when a TCP connection to loopback would be possible (used in reports/tests)."""
-    try:
-        with socket.create_connection(("127.0.0.1", 9), timeout=0.2):
-            return True
-    except ConnectionRefusedError:
-        return True
-    except OSError:
-        return False
