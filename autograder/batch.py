@@ -17,7 +17,7 @@ from typing import Callable
 from autograder.grade import Grader, submission_cache_key
 from autograder.report import gradebook, json_report
 from autograder.results import SubmissionResult
-from autograder.submission import SubmissionError, discover, prepare
+from autograder.submission import SubmissionError, discover, file_digest
 
 
 @dataclass
@@ -47,7 +47,7 @@ def is_current(grader: Grader, entry: Path, out: Path) -> bool:
         return False
     try:
         key = json.loads(out.read_text(encoding="utf-8")).get("cache_key")
-        return key == submission_cache_key(prepare(entry), grader.spec)
+        return key == submission_cache_key(file_digest(entry), grader.spec)  # hash only, no parsing
     except (ValueError, OSError, SubmissionError):
         return False
 

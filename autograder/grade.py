@@ -35,9 +35,9 @@ def _run_in_throwaway_worker(job: dict[str, Any]) -> dict[str, Any]:
         worker.stop()
 
 
-def submission_cache_key(sub: Submission, spec: AssignmentSpec) -> str:
+def submission_cache_key(sha256: str, spec: AssignmentSpec) -> str:
     """Results are current when the submission, the spec/reference and the harness are unchanged."""
-    text = "\n".join([sub.sha256, spec.fingerprint(), __version__])
+    text = "\n".join([sha256, spec.fingerprint, __version__])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -90,7 +90,7 @@ class Grader:
     ) -> tuple[SubmissionResult, dict[str, dict[str, Any]]]:
         """Like :meth:`grade`, also returning the raw observations (for pictures and debugging)."""
         sub = prepare(Path(path), name)
-        key = submission_cache_key(sub, self.spec)
+        key = submission_cache_key(sub.sha256, self.spec)
         base = dict(assignment=self.spec.name, submission=sub.name, harness_version=__version__,
                     cache_key=key)
         if sub.load_error:

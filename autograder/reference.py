@@ -36,7 +36,7 @@ def cache_dir() -> Path:
 
 
 def cache_key(spec: AssignmentSpec) -> str:
-    parts = [spec.fingerprint(), __version__, version("torch"), platform.machine(),
+    parts = [spec.fingerprint, __version__, version("torch"), platform.machine(),
              canonical_json(spec.sandbox_plan())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 

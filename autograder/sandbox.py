@@ -281,19 +281,11 @@ def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: in
 
 def _wait_with_timeout(pid: int, seconds: float) -> str:
     """Wait for an item process; kill it after ``seconds``. Returns 'exited', 'timeout' or 'signal N'."""
-    pidfd = os.pidfd_open(pid)
-    try:
-        sel = selectors.DefaultSelector()
-        sel.register(pidfd, selectors.EVENT_READ)
-        ready = sel.select(timeout=seconds)
-        sel.close()
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return "timeout"
-        _, status = os.waitpid(pid, 0)
-    finally:
-        os.close(pidfd)
+    if not _wait_for_exit(pid, seconds):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return "timeout"
+    _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
     return "exited"

@@ -9,6 +9,7 @@ tolerances), points and visibility never leave the grader.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -133,8 +134,13 @@ class AssignmentSpec:
             "items": [{"id": i.id, "seconds": i.seconds, "observe": i.observe} for i in items],
         }
 
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """Hash of everything that can change a grade: the YAML and the reference source."""
+        """Hash of everything that can change a grade: the YAML and the reference source.
+
+        Read once per loaded spec, not once per submission: a batch keys every
+        result on it, and it must describe the files this run actually used.
+        """
         digest = hashlib.sha256()
         digest.update(self.path.read_bytes())
         digest.update(self.reference.read_bytes())

@@ -70,13 +70,22 @@ def find_file(path: Path) -> Path:
     raise SubmissionError(f"{path}: no such file or folder")
 
 
+def digest(data: bytes) -> str:
+    """The submission's identity in cache keys: a hash of its bytes, nothing parsed."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """:func:`digest` of the file a submission path names, without preparing it."""
+    return digest(find_file(Path(path)).read_bytes())
+
+
 def prepare(path: Path, name: str | None = None) -> Submission:
     """Read and parse a submission; problems with its content become ``load_error``."""
     file = find_file(Path(path))
     data = file.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
     base = dict(name=name or (path.name if Path(path).is_dir() else file.name), path=file,
-                sha256=digest)
+                sha256=digest(data))
     if len(data) > MAX_SUBMISSION_BYTES:
         return Submission(kind=file.suffix[1:], load_error=(
             f"The file is {len(data) / 2**20:.0f} MB, more than the "
