@@ -17,7 +17,7 @@ from typing import Callable
 from autograder.grade import Grader, submission_cache_key
 from autograder.report import gradebook, json_report
 from autograder.results import SubmissionResult
-from autograder.submission import SubmissionError, discover, file_digest
+from autograder.submission import SubmissionError, discover, entry_id, file_digest
 
 
 @dataclass
@@ -34,7 +34,7 @@ class BatchReport:
 def plan(directory: Path, outdir: Path) -> list[tuple[Path, Path]]:
     """Pair every submission in ``directory`` with its results file (named by student id)."""
     entries = discover(directory)
-    stems = [e.stem if e.is_file() else e.name for e in entries]
+    stems = [entry_id(e) for e in entries]
     pairs = []
     for entry, stem in zip(entries, stems):
         sid = stem if stems.count(stem) == 1 else entry.name

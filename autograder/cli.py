@@ -103,10 +103,10 @@ def _grader(assignment: str, jobs: int = 1, visible_only: bool = False):  # type
 def _grade(args: argparse.Namespace) -> int:
     from autograder.report import gradescope, json_report
 
-    if not args.path.exists():
+    if not os.path.lexists(args.path):  # a link is graded (and refused), not reported as missing
         print(f"autograder: error: {args.path}: no such file or folder", file=sys.stderr)
         return ExitCode.USAGE
-    if args.path.is_dir():
+    if args.path.is_dir():  # the instructor's batch folder (it may be a link the instructor made)
         return _grade_batch(args)
     with _grader(args.assignment) as grader:
         result = grader.grade(args.path)
@@ -170,7 +170,7 @@ def _with_progress(grader, args, total, writers):  # type: ignore[no-untyped-def
 def _check(args: argparse.Namespace) -> int:
     from autograder.report import terminal
 
-    if not args.path.is_file():
+    if not os.path.lexists(args.path) or args.path.is_dir():
         print(f"autograder: error: {args.path}: no such file", file=sys.stderr)
         return ExitCode.USAGE
     with _grader(args.assignment, visible_only=True) as grader:
@@ -214,22 +214,38 @@ def _demo(args: argparse.Namespace) -> int:
 def _gradescope(args: argparse.Namespace) -> int:
     """Gradescope layout: /autograder/submission/ in, /autograder/results/results.json out."""
     from autograder.report import gradescope, json_report
-    from autograder.submission import SUFFIXES
 
-    submission_dir = args.root / "submission"
     results_dir = args.root / "results"
     with _grader(args.assignment) as grader:
-        found = [p for p in sorted(submission_dir.rglob("*")) if p.suffix in SUFFIXES and p.is_file()]
-        if len(found) == 1:
-            result = grader.grade(found[0])
-        else:
-            what = "no .py or .ipynb file" if not found else f"{len(found)} .py/.ipynb files"
-            result = grader.unreadable(submission_dir.name, f"Your submission holds {what}; "
-                                       "upload exactly one notebook or module.")
+        result = _gradescope_result(grader, args.root / "submission")
     gradescope.write(result, results_dir / "results.json")
     json_report.write(result, results_dir / "autograder.json")
     print(f"{result.score:g} / {result.max_score:g}")
     return ExitCode.GRADED
+
+
+def _gradescope_result(grader, folder: Path):  # type: ignore[no-untyped-def]
+    """Grade the one notebook or module in the uploaded folder, read here as root.
+
+    A link (to the reference, say) or a special file anywhere in it is
+    refused, never followed: every item is an error that says to submit the file itself.
+    """
+    from autograder.submission import SubmissionError, scan_folder
+
+    if os.path.islink(folder):
+        return grader.grade(folder)
+    try:
+        found, refused = scan_folder(folder) if folder.is_dir() else ([], [])
+    except SubmissionError:
+        return grader.unreadable(folder.name, "Your submission holds far too many files; "
+                                 "upload exactly one notebook or module.")
+    if refused:
+        return grader.grade(folder)
+    if len(found) == 1:
+        return grader.grade(found[0])
+    what = "no .py or .ipynb file" if not found else f"{len(found)} .py/.ipynb files"
+    return grader.unreadable(folder.name, f"Your submission holds {what}; "
+                             "upload exactly one notebook or module.")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ _DTYPES = frozenset(
     {"bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64"}
 )
 MAX_DEPTH = 32
+# The observe setting that carries the reference helpers an item is supplied (see
+# ``AssignmentSpec.sandbox_plan``); it travels apart from the plan (``autograder.worker``).
+SUPPLIED_KEY = "supplied"
 
 
 class FactsError(ValueError):

@@ -19,7 +19,8 @@ from autograder.spec import COURSE_ROOT, AssignmentSpec
 from autograder.submission import Submission, prepare
 from autograder.worker import Worker, WorkerError, WorkerPool
 
-ISOLATION_LAYERS = ("pid_ns", "net_ns", "mount_ns", "uid", "rlimits", "memory_cgroup", "no_new_privs", "env")
+ISOLATION_LAYERS = ("pid_ns", "net_ns", "mount_ns", "uid", "rlimits", "memory_cgroup", "cpu_cgroup",
+                    "no_new_privs", "env")
 
 
 def _run_in_throwaway_worker(job: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def _run_in_throwaway_worker(job: dict[str, Any]) -> dict[str, Any]:
 
 def submission_cache_key(sha256: str, spec: AssignmentSpec) -> str:
     """Results are current when the submission, the spec/reference and the harness are unchanged."""
-    text = "\n".join([sha256, spec.fingerprint, __version__])
+    text = "\n".join([sha256, spec.fingerprint, __version__, reference.engine_fingerprint()])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -100,7 +101,7 @@ class Grader:
             answer = self._pool.run(self._job(sub))
         except WorkerError as exc:
             message = "The grader failed while running your code; tell your instructor."
-            return SubmissionResult(rubric=self._all_error(message), notes=(f"internal: {exc}",),
+            return SubmissionResult(rubric=self._all_error(message), notes=(f"internal: {str(exc)[:300]}",),
                                     **base), {}
         observations = self._decode_observations(answer["observations"])
         notes = [*sub.notes, *answer["notes"]]

@@ -25,6 +25,9 @@ layer          what it does
 ``no_new_privs`` setuid programs cannot regain privileges
 ``memory_cgroup`` one memory cgroup per worker slot caps the sandbox's total
                memory (rlimits only cap each process)
+``cpu_cgroup`` one CPU cgroup per worker slot: at most one CPU and an equal
+               share, so a submission's busy processes slow only itself; item
+               budgets are judged on the CPU time the slot used
 ``env``        environment scrubbed to a few harmless variables
 =============  ==============================================================
 
@@ -344,6 +347,125 @@ def join_memory_cgroup(name: str, limit_mb: float) -> bool:
         return True
     except (OSError, IndexError):
         return False
+
+
+CPU_PERIOD_US = 100_000  # one CPU per slot: a quota of one full period in every period
+
+
+class CpuAccount:
+    """The CPU time a slot's cgroup has used, read from a descriptor opened before the uid drop.
+
+    cgroup v1 ``cpuacct.usage`` (nanoseconds) or v2 ``cpu.stat`` (``usage_usec``).
+    """
+
+    def __init__(self, fd: int, v2: bool) -> None:
+        self.fd = fd
+        self.v2 = v2
+
+    def seconds(self) -> float | None:
+        """Total CPU seconds so far (all processes of the slot), or None when unreadable."""
+        try:
+            text = os.pread(self.fd, 4096, 0).decode("ascii", "replace")
+            if not self.v2:
+                return int(text.strip()) / 1e9
+            fields = dict(line.split(None, 1) for line in text.splitlines() if " " in line)
+            return int(fields["usage_usec"]) / 1e6
+        except (OSError, ValueError, KeyError):
+            return None
+
+
+def join_cpu_cgroup(name: str) -> tuple[bool, CpuAccount | None]:
+    """Move this process (and every later child) into the slot's CPU cgroup.
+
+    Capped at one CPU (``cpu.cfs_quota_us`` / v2 ``cpu.max``) with the default,
+    equal share, so that in a ``--jobs N`` batch a submission that keeps 31
+    processes busy gets one CPU and its neighbours keep theirs. Returns whether
+    the cap took effect, and an account of the CPU time the group uses (the
+    item budgets are judged on it), or None where cgroups are not writable.
+    """
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        if _v1_path(lines, "cpu") is not None:
+            return _join_cpu_v1(lines, name)
+        return _join_cpu_v2(lines, name)
+    except (OSError, IndexError, ValueError):
+        return False, None
+
+
+def _join_cpu_v1(lines: list[str], name: str) -> tuple[bool, CpuAccount | None]:
+    capped = False
+    cpu = _v1_group("cpu", _v1_path(lines, "cpu"), name)
+    if cpu is not None:
+        cpu.mkdir(exist_ok=True)
+        (cpu / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+        (cpu / "cpu.cfs_quota_us").write_text(str(CPU_PERIOD_US))
+        (cpu / "cpu.shares").write_text("1024")
+        (cpu / "cgroup.procs").write_text(str(os.getpid()))
+        capped = True
+    acct = _v1_group("cpuacct", _v1_path(lines, "cpuacct"), name)
+    if acct is None:
+        return capped, None
+    acct.mkdir(exist_ok=True)
+    (acct / "cgroup.procs").write_text(str(os.getpid()))  # a no-op when co-mounted with cpu
+    return capped, CpuAccount(os.open(acct / "cpuacct.usage", os.O_RDONLY), v2=False)
+
+
+def _join_cpu_v2(lines: list[str], name: str) -> tuple[bool, CpuAccount | None]:
+    own = [ln.split(":", 2)[2] for ln in lines if ln.startswith("0::")][0]
+    mount = _cgroup_mount("cgroup2", None)
+    if mount is None:
+        return False, None
+    root, target = mount
+    current = Path(target + own[len(root.rstrip("/")):])
+    group = current if current.name == f"autograder-{name}" else current / f"autograder-{name}"
+    group.mkdir(exist_ok=True)  # the memory layer may have made (and joined) it already
+    try:
+        control = group.parent / "cgroup.subtree_control"
+        if "cpu" not in control.read_text().split():
+            control.write_text("+cpu")
+    except OSError:
+        pass  # e.g. the parent holds processes: accounting only, no cap
+    capped = False
+    try:
+        (group / "cpu.max").write_text(f"{CPU_PERIOD_US} {CPU_PERIOD_US}")
+        (group / "cpu.weight").write_text("100")
+        capped = True
+    except OSError:
+        pass
+    (group / "cgroup.procs").write_text(str(os.getpid()))
+    return capped, CpuAccount(os.open(group / "cpu.stat", os.O_RDONLY), v2=True)
+
+
+def _v1_path(lines: list[str], controller: str) -> str | None:
+    """Our group's path in the v1 hierarchy that holds ``controller``, if there is one."""
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path
+    return None
+
+
+def _v1_group(controller: str, own: str | None, name: str) -> Path | None:
+    mount = _cgroup_mount("cgroup", controller) if own is not None else None
+    if mount is None:
+        return None
+    root, target = mount
+    if not own.startswith(root):
+        return None
+    return Path(target + own[len(root.rstrip("/")):]) / f"autograder-{name}"
+
+
+def _cgroup_mount(fstype: str, controller: str | None) -> tuple[str, str] | None:
+    """(root inside the hierarchy, mount point) of the cgroup file system holding ``controller``."""
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            before, _, after = line.partition(" - ")
+            fields, tail = before.split(), after.split()
+            if len(fields) < 5 or len(tail) < 3 or tail[0] != fstype:
+                continue
+            if controller is None or controller in tail[2].split(","):
+                return fields[3], fields[4]
+    return None
 
 
 def die_with_parent() -> None:

@@ -9,6 +9,7 @@ cache folder is private to the grader's user and hidden from the sandbox.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -35,9 +36,21 @@ def cache_dir() -> Path:
     return path
 
 
+@functools.lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """Hash of the engine's own source: an observer that now sends other facts must not be
+    judged against facts cached by its previous version (the version number lags behind)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(spec: AssignmentSpec) -> str:
-    parts = [spec.fingerprint, __version__, version("torch"), platform.machine(),
-             canonical_json(spec.sandbox_plan())]
+    parts = [spec.fingerprint, __version__, engine_fingerprint(), version("torch"),
+             platform.machine(), canonical_json(spec.sandbox_plan())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 

@@ -70,8 +70,12 @@ class Outcome:
         """Combine independent sub-checks: credit by how many pass, feedback lists failures.
 
         Used where an item has several separable requirements, so one slip does
-        not cost the whole item.
+        not cost the whole item. An empty checklist verified nothing, so it
+        earns nothing: a record that answered no question must not pass.
         """
+        if not parts:
+            return cls.failed("The grader had nothing to verify for this item: your code "
+                              "answered none of its questions.")
         failures = [msg for ok, msg in parts if not ok]
         if not failures:
             return cls.passed(ok_message)

@@ -2,8 +2,8 @@
 
 Process tree, per submission (forked from a warm worker that holds torch)::
 
-    worker ──fork──> setup (unshares namespaces) ──fork──> runner (PID 1 of the
-                                                           new namespace: limits,
+    worker ──fork──> setup (unshares namespaces, ──fork──> runner (PID 1 of the
+                     joins the slot's cgroups)             new namespace: limits,
                                                            mounts, uid drop, loads
                                                            the submission)
                                                                └─fork─> item (one
@@ -14,11 +14,20 @@ in size; stdout and stderr go to another pipe of which we keep the head and
 tail. The child never scores anything and never learns thresholds, points or
 reference values. When the runner ends, is killed, or the wall-clock limit
 passes, the whole namespace dies with it.
+
+Everything written on the facts pipe is a claim: the submission shares the
+runner's process and can write any line there. So the parent renders the
+student-facing notes itself from structured facts, caps every text and every
+item's data, and accepts an item's facts only while that item runs. While the
+submission loads, the grader's own package is out of its reach, and afterwards
+it is restored (``loader.restore_engine``), once in the runner and again at the
+start of each item process, where no thread of the submission survives.
+Items are timed on what they got (CPU time of the slot's cgroup, or time not
+spent waiting for a CPU), so a busy neighbour cannot make them time out.
 """
 
 from __future__ import annotations
 
-import builtins
 import json
 import math
 import os
@@ -28,16 +37,23 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from autograder import facts as facts_mod
-from autograder import isolation
+from autograder import isolation, loader
 from autograder.loader import run_program
 from autograder.namespace import SubmissionNamespace
 from autograder.observation import observe
 
 MAX_FACTS_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_ITEM_BYTES = 4 * 1024 * 1024  # one item's facts: far more than any answer needs
+MAX_DROPPED_BYTES = 256 * 1024 * 1024  # read and dropped while flooded items ran
+MAX_SHORT_LINE = 64 * 1024  # the runner's own messages (item_end, item_start) are far shorter
+MAX_TEXT = 300  # characters of a sandbox-reported error shown in the notes
+WALL_BACKSTOP = 3.0  # an item that sleeps is stopped after this many times its budget
+TOO_MUCH_DATA = "it sent far more data than any answer needs"
+SUPPLIED = facts_mod.SUPPLIED_KEY
 
 
 @dataclass
@@ -59,7 +75,8 @@ class SandboxRun:
 
 
 def _write_line(fd: int, message: dict[str, Any]) -> None:
-    data = (facts_mod.encode(message) + "\n").encode()
+    """One message per line; the leading newline ends any partial line someone else left."""
+    data = ("\n" + facts_mod.encode(message) + "\n").encode()
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -92,47 +109,91 @@ class _OutputTail:
                 + bytes(self.tail).decode("utf-8", "replace"))
 
 
-def run(job: dict[str, Any]) -> SandboxRun:
+def run(job: dict[str, Any], supplies_later: Callable[[], Any] | None = None) -> SandboxRun:
     """Run ``job`` (program, plan, limits, isolation settings) and gather its observations.
 
     ``job`` keys: ``program`` (from ``Submission.program()``), ``plan`` (from
     ``AssignmentSpec.sandbox_plan()``), ``isolate`` (bool), ``hide`` (paths),
     ``slot`` (worker index, picks the sandbox uid).
+
+    Items marked ``"supply": True`` are given reference helpers. The warm
+    worker reads them only after the sandbox is forked (``supplies_later``
+    returns a ``worker.SupplyBuffer``), each item gets its own once it starts
+    (see :class:`_Inbox`), and the buffer is wiped afterwards. A job that
+    still carries helpers in its plan has them taken out here, before the
+    fork; then a copy may linger in the sandbox's freed memory.
     """
+    from autograder.worker import SupplyBuffer, encode_supplies, split_supplies
+
     started = time.monotonic()
+    job, inline = split_supplies(job)
     limits = job["plan"]["limits"]
     facts_r, facts_w = os.pipe()
     out_r, out_w = os.pipe()
+    supply_r, supply_w = os.pipe()
     setup_pid = os.fork()
     if setup_pid == 0:  # pragma: no cover - runs in the child
-        _setup_process(job, facts_w, out_w)
-    os.close(facts_w)
-    os.close(out_w)
-    result = _collect(job, setup_pid, facts_r, out_r, limits)
+        inline.clear()
+        _setup_process(job, facts_w, out_w, supply_r)
+    for fd in (facts_w, out_w, supply_r):
+        os.close(fd)
+    supplies = SupplyBuffer(bytearray(encode_supplies(inline)))
+    if supplies_later is not None:
+        supplies = supplies_later()
+    os.set_blocking(supply_w, False)
+    try:
+        release = lambda item: supplies.release(supply_w, item)  # noqa: E731
+        result = _collect(job, setup_pid, facts_r, out_r, limits, release)
+    finally:
+        os.close(supply_w)
+        supplies.wipe()
     result.seconds = round(time.monotonic() - started, 3)
     return result
 
 
-def _setup_process(job: dict[str, Any], facts_w: int, out_w: int) -> None:
+def _receive_supply(fd: int, item_id: str) -> dict[str, str]:
+    """In the item process: wait for this item's helpers (the item's time limit bounds the wait)."""
+    buffer = b""
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return {}
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(message, dict) and message.get("item") == item_id:
+                sources = message.get(SUPPLIED)
+                return sources if isinstance(sources, dict) else {}
+
+
+def _setup_process(job: dict[str, Any], facts_w: int, out_w: int, supply_r: int) -> None:
     """First child: unshare namespaces, then fork the runner and wait for it."""
     code = 70
     try:
-        _close_inherited_fds(keep=(facts_w, out_w))
+        _close_inherited_fds(keep=(facts_w, out_w, supply_r))
         isolation.die_with_parent()
         layers = isolation.enter_namespaces(job.get("isolate", True) and job.get("namespaces", True))
+        cpu: isolation.CpuAccount | None = None
         if job.get("isolate", True):
-            layers["memory_cgroup"] = isolation.join_memory_cgroup(
-                f"slot-{job.get('slot', 0)}", job["plan"]["limits"]["memory_mb"])
+            slot = f"slot-{job.get('slot', 0)}"
+            layers["memory_cgroup"] = isolation.join_memory_cgroup(slot, job["plan"]["limits"]["memory_mb"])
+            capped, cpu = isolation.join_cpu_cgroup(slot)
+            layers["cpu_cgroup"] = capped and cpu is not None
         lifeline_r, lifeline_w = os.pipe()  # written once, then held open until we exit
         runner = os.fork()
         if runner == 0:
             os.close(lifeline_w)
-            _runner_process(job, layers, facts_w, out_w, lifeline_r)
+            _runner_process(job, layers, facts_w, out_w, lifeline_r, cpu, supply_r)
         _write_line(facts_w, {"kind": "runner", "pid": runner})
         os.write(lifeline_w, b"g")
         os.close(lifeline_r)
         os.close(facts_w)
         os.close(out_w)
+        os.close(supply_r)
         _, status = os.waitpid(runner, 0)
         code = os.waitstatus_to_exitcode(status) & 0xFF
     finally:
@@ -158,8 +219,8 @@ def _close_inherited_fds(keep: tuple[int, ...]) -> None:
 
 
 def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, out_w: int,
-                    lifeline: int) -> None:
-    """The sandbox proper: contain, load the submission, observe each item.
+                    lifeline: int, cpu: isolation.CpuAccount | None, supply_r: int) -> None:
+    """The sandbox proper: contain, load the submission, then observe each item.
 
     ``lifeline`` is a pipe from the setup process: its first byte says our pid
     has been announced (so the submission cannot announce a forged one first);
@@ -171,7 +232,8 @@ def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, o
         plan, limits = job["plan"], job["plan"]["limits"]
         isolate = job.get("isolate", True)
         if isolate:
-            workdir = isolation.setup_mounts(layers, job.get("hide", []), limits["disk_mb"])
+            hide = [*job.get("hide", []), *_engine_folders()]
+            workdir = isolation.setup_mounts(layers, hide, limits["disk_mb"])
             os.setsid()  # own session: no controlling terminal (TIOCSTI), not in the grader's group
         else:
             workdir = job.get("workdir") or os.getcwd()
@@ -194,30 +256,42 @@ def _runner_process(job: dict[str, Any], layers: dict[str, Any], facts_w: int, o
         sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
         sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
         _write_line(facts_w, {"kind": "isolation", "layers": layers})
-        grader_builtins = dict(vars(builtins))
-        names, notes = run_program(program, limits, plan.get("stub_modules", []))
-        _restore(vars(builtins), grader_builtins)  # e.g. `builtins.isinstance = ...` broke our own code
+        plan_text = json.dumps(plan)  # a str: the submission can read it, not change it
+        engine, graveyard = loader.snapshot_engine(), []
+        restore, restore_code = loader.restore_engine, loader.restore_engine.__code__
+        loader.hide_engine(engine)
+        try:
+            names, notes = run_program(program, limits, plan.get("stub_modules", []))
+        finally:
+            # Only local names until the engine is back: the module's globals may be replaced.
+            if restore.__code__ is not restore_code:
+                restore.__code__ = restore_code
+            restore(engine, graveyard)
         _write_line(facts_w, {"kind": "loaded", "notes": notes})
+        plan = json.loads(plan_text)
         own_pid_ns = bool(isolate and layers.get("pid_ns") and layers.get("uid"))
         ns = SubmissionNamespace(names, plan.get("aliases", {}))
         for item in plan["items"]:
             if own_pid_ns:
                 _stop_strays()  # what loading or the previous item left running
-            _observe_in_child(item, ns, facts_w)
+            _observe_in_child(item, ns, facts_w, cpu, (restore, restore_code, engine), supply_r)
         _write_line(facts_w, {"kind": "done"})
     except BaseException as exc:  # report, never propagate out of a forked child
         try:
-            _write_line(facts_w, {"kind": "fatal", "detail": f"{type(exc).__name__}: {exc}"[:500]})
+            _write_line(facts_w, {"kind": "fatal", "detail": f"{type(exc).__name__}: {exc}"[:MAX_TEXT]})
         except BaseException:
             pass
     finally:
         os._exit(0)
 
 
-def _restore(namespace: dict[str, Any], saved: dict[str, Any]) -> None:
-    for name in [n for n in namespace if n not in saved]:
-        del namespace[name]
-    namespace.update(saved)
+def _engine_folders() -> list[str]:
+    """Where the grader's package is installed (e.g. site-packages/autograder on Gradescope).
+
+    Its modules are already in memory; hiding the files keeps a submission
+    from importing fresh copies of them (say, to borrow an observer's code).
+    """
+    return [os.path.dirname(os.path.abspath(loader.__file__))]
 
 
 def _write_copy(workdir: str, program: dict[str, Any]) -> None:
@@ -249,8 +323,16 @@ def _stop_strays() -> None:
         time.sleep(0.005)
 
 
-def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: int) -> None:
-    """Fork one process per item, so one item's crash, exit or hang costs only that item."""
+def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: int,
+                      cpu: isolation.CpuAccount | None, engine: tuple[Any, ...], supply_r: int) -> None:
+    """Fork one process per item, so one item's crash, exit or hang costs only that item.
+
+    The item process first restores the grader's own code once more
+    (``loader.restore_engine``): threads the submission left running in the
+    runner may have changed it again since the load, and in the fork they no
+    longer exist. Only then does the observer run, with the reference helpers
+    the item is supplied, if any, received now that it has started.
+    """
     started = time.monotonic()
     _write_line(facts_w, {"kind": "item_start", "item": item["id"]})
     sys.stdout.flush()
@@ -263,7 +345,14 @@ def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: in
     if pid == 0:
         code = 0
         try:
-            record = observe(item["id"], ns, item.get("observe", {}))
+            restore, restore_code, state = engine
+            if restore.__code__ is not restore_code:
+                restore.__code__ = restore_code
+            restore(state, [])
+            params = dict(item.get("observe", {}))
+            if item.get("supply"):
+                params[SUPPLIED] = _receive_supply(supply_r, item["id"])
+            record = observe(item["id"], ns, params)
             record["seconds"] = round(time.monotonic() - started, 3)
             _write_line(facts_w, {"kind": "observation", "item": item["id"], "record": record})
         except BaseException:
@@ -274,27 +363,78 @@ def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: in
             except BaseException:
                 pass
             os._exit(code)
-    status = _wait_with_timeout(pid, float(item["seconds"]))
+    status = _wait_with_timeout(pid, float(item["seconds"]), cpu)
     _write_line(facts_w, {"kind": "item_end", "item": item["id"], "status": status,
                           "seconds": round(time.monotonic() - started, 3)})
 
 
-def _wait_with_timeout(pid: int, seconds: float) -> str:
-    """Wait for an item process; kill it after ``seconds``. Returns 'exited', 'timeout' or 'signal N'."""
-    if not _wait_for_exit(pid, seconds):
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        return "timeout"
+class _ItemClock:
+    """How much of its budget an item has used, counting only what the item got.
+
+    On a busy machine wall-clock time is not the submission's: in a ``--jobs``
+    batch a neighbour, or anything else running, may hold the CPU. So the
+    budget is spent when the slot's cgroup has used that much CPU time during
+    the item, or when the item's process has been running *or sleeping* that
+    long (wall time minus the time it waited for a CPU, from
+    ``/proc/PID/schedstat``), and in any case after ``WALL_BACKSTOP`` times
+    the budget. Where neither measure is available, wall time is the measure.
+    """
+
+    def __init__(self, pid: int, budget: float, cpu: isolation.CpuAccount | None) -> None:
+        self.pid, self.budget, self.cpu = pid, budget, cpu
+        self.started = time.monotonic()
+        self.cpu_start = cpu.seconds() if cpu else None
+        self.wait_start = self._run_delay()
+
+    def _run_delay(self) -> float | None:
+        try:
+            with open(f"/proc/{self.pid}/schedstat", "rb") as fh:
+                return int(fh.read().split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def used(self) -> float:
+        """The largest of the measures that apply (seconds of the budget spent)."""
+        wall = time.monotonic() - self.started
+        measures = []
+        if self.cpu_start is not None and (now := self.cpu.seconds()) is not None:  # type: ignore[union-attr]
+            measures.append(now - self.cpu_start)
+        if self.wait_start is not None and (waited := self._run_delay()) is not None:
+            measures.append(wall - (waited - self.wait_start))
+        if not measures:
+            return wall
+        return max(*measures, wall / WALL_BACKSTOP)
+
+    def spent(self) -> bool:
+        return self.used() >= self.budget
+
+
+def _wait_with_timeout(pid: int, seconds: float, cpu: isolation.CpuAccount | None = None) -> str:
+    """Wait for an item process; kill it once its budget is spent (see :class:`_ItemClock`).
+
+    Returns 'exited', 'timeout' or 'signal N'.
+    """
+    clock = _ItemClock(pid, seconds, cpu)
+    pidfd = os.pidfd_open(pid)
+    try:
+        while not select.select([pidfd], [], [], min(0.25, max(0.01, seconds - clock.used())))[0]:
+            if clock.spent():
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return "timeout"
+    finally:
+        os.close(pidfd)
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
     return "exited"
 
 
-def _collect(job: dict[str, Any], setup_pid: int, facts_r: int, out_r: int, limits: dict[str, float]) -> SandboxRun:
+def _collect(job: dict[str, Any], setup_pid: int, facts_r: int, out_r: int, limits: dict[str, float],
+             supplier: Callable[[str], None]) -> SandboxRun:
     """Parent side: read both pipes until the sandbox ends or its wall-clock limit passes."""
     result = SandboxRun()
-    inbox = _Inbox(result)
+    inbox = _Inbox(result, job, supplier)
     output = _OutputTail(int(limits["output_kb"] * 1024))
     deadline = time.monotonic() + float(limits["submission_seconds"])
     pidfd = os.pidfd_open(setup_pid)
@@ -338,34 +478,85 @@ class _Inbox:
 
     The runner announces ``item_start`` before forking an item's process, so
     code left running from another item, or from import time, cannot file
-    facts for an item it is not part of. Within the item the observer's own
-    report, written last, wins.
+    facts for an item it is not part of. Items start once each, in the plan's
+    order, and only then are an item's reference helpers released: a
+    submission that forges the starts of the items before it (to get those
+    helpers early) has forged away those items' own answers, and a spec
+    supplies only helpers that earlier items grade. Within the item the
+    observer's own report, written last, wins. Every byte that arrives while an item runs counts
+    against that item's cap (:data:`MAX_ITEM_BYTES`): past it the item is
+    ``crashed``, and the other items are unaffected.
+
+    Nothing from the pipe becomes text of the grader's: notes are rendered
+    from structured facts by :func:`loader.render_notes`, and an error the
+    sandbox reports is shown once, cut short and labelled as such.
     """
 
-    def __init__(self, result: SandboxRun) -> None:
+    def __init__(self, result: SandboxRun, job: dict[str, Any],
+                 supplier: Callable[[str], None] | None = None) -> None:
         self.result = result
+        self.job = job
+        self.supplier = supplier
         self.buffer = bytearray()
         self.received = 0
         self.runner_pid: int | None = None
         self.current: str | None = None
         self.item_ends: dict[str, dict[str, Any]] = {}
+        self.item_bytes: dict[str, int] = {}
+        self.flooded: set[str] = set()
+        self.dropped = 0
+        self.fatal_seen = False
+        self.order = [str(item["id"]) for item in job["plan"]["items"]]
+        self.started = 0  # items start once each, in the plan's order
 
     def feed(self, chunk: bytes) -> bool:
-        """Add bytes; returns False once the size cap is exceeded."""
-        self.received += len(chunk)
-        if self.received > MAX_FACTS_BYTES:
+        """Add bytes; returns False once the size caps are exceeded.
+
+        Bytes that arrive while a flooded item runs are read and dropped: they
+        count against a larger cap of their own, not against the stream's, so
+        that one item's flood does not end the grading of the items after it.
+        """
+        flooded = self.current in self.flooded
+        if flooded:
+            self.dropped += len(chunk)
+        else:
+            self.received += len(chunk)
+        if self.received > MAX_FACTS_BYTES or self.dropped > MAX_DROPPED_BYTES:
             return False
         self.buffer += chunk
         while (newline := self.buffer.find(b"\n")) >= 0:
             line = bytes(self.buffer[:newline])
             del self.buffer[:newline + 1]
+            self._count(newline + 1)
             self._handle(line)
-        if len(self.buffer) > MAX_LINE_BYTES:
+        if self.current in self.flooded:
+            if len(self.buffer) > MAX_SHORT_LINE:  # only the runner's short messages matter now
+                self.buffer.clear()
+        elif self.current is not None and \
+                self.item_bytes.get(self.current, 0) + len(self.buffer) > MAX_ITEM_BYTES:
+            self._count(len(self.buffer))
+            self.buffer.clear()  # the rest of this line is dropped with it: our lines start afresh
+        elif len(self.buffer) > MAX_LINE_BYTES:
             self.buffer.clear()
-            self.result.notes.append("A message from the sandbox was too large and was dropped.")
+            self._note("A message from the sandbox was too large and was dropped.")
         return True
 
+    def _count(self, size: int) -> None:
+        item = self.current
+        if item is None:
+            return
+        self.item_bytes[item] = self.item_bytes.get(item, 0) + size
+        if self.item_bytes[item] > MAX_ITEM_BYTES and item not in self.flooded:
+            self.flooded.add(item)
+            self.result.observations[item] = {"status": "crashed", "detail": TOO_MUCH_DATA}
+
+    def _note(self, text: str) -> None:
+        if text not in self.result.notes:
+            self.result.notes.append(text)
+
     def _handle(self, line: bytes) -> None:
+        if not line.strip():
+            return
         try:
             message = _clean(json.loads(line))
             if isinstance(message, dict):
@@ -379,20 +570,31 @@ class _Inbox:
         if kind == "runner" and self.runner_pid is None:
             self.runner_pid = int(message["pid"])
         elif kind == "isolation" and not result.isolation:
-            result.isolation = dict(message.get("layers", {}))
+            layers = message.get("layers", {})
+            result.isolation = dict(layers) if isinstance(layers, dict) else {}
         elif kind == "loaded" and not result.loaded:
             result.loaded = True
-            result.notes.extend(str(n) for n in message.get("notes", []))
+            result.notes.extend(loader.render_notes(message.get("notes"), self.job["program"],
+                                                    self.job["plan"]))
         elif kind == "item_start":
-            self.current = str(message.get("item"))
+            if self.started < len(self.order) and message.get("item") == self.order[self.started]:
+                self.current = self.order[self.started]
+                self.started += 1
+                if self.supplier is not None:
+                    self.supplier(self.current)  # this item's reference helpers, now and once
         elif kind == "observation" and message.get("item") == self.current:
-            result.observations[self.current] = _well_formed(message.get("record"))
+            if self.current not in self.flooded:
+                result.observations[self.current] = _well_formed(message.get("record"))
         elif kind == "item_end" and message.get("item") == self.current:
-            self.item_ends[self.current] = message
+            status = message.get("status")
+            self.item_ends[self.current] = {"status": status[:40] if isinstance(status, str) else ""}
             self.current = None
-        elif kind == "fatal":
+        elif kind == "fatal" and not self.fatal_seen:
+            self.fatal_seen = True
             result.fatal = result.fatal or "The grading process failed while setting up your code."
-            result.notes.append("internal: " + str(message.get("detail", ""))[:300])
+            detail = str(message.get("detail", ""))
+            detail = detail if len(detail) <= MAX_TEXT else detail[:MAX_TEXT] + "..."
+            self._note(f"internal: the process running your code reported an error: {detail}")
 
 
 def _clean(value: Any) -> Any:

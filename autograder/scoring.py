@@ -8,16 +8,22 @@ handled here once, so each check only deals with observations that ran.
 
 from __future__ import annotations
 
-import traceback
 from typing import Any
 
 from autograder.checks import CHECKS, load_all
+from autograder.judge import Budget, judge
 from autograder.results import ItemResult, Outcome
 from autograder.spec import AssignmentSpec, RubricItem
 
 
-def outcome_for(item: RubricItem, observed: dict[str, Any] | None, expected: dict[str, Any]) -> Outcome:
-    """Judge one item; any failure of the machinery becomes an ``error`` outcome."""
+def outcome_for(item: RubricItem, observed: dict[str, Any] | None, expected: dict[str, Any],
+                budget: Budget = Budget()) -> Outcome:
+    """Judge one item; any failure of the machinery becomes an ``error`` outcome.
+
+    The check runs under ``budget`` (see ``autograder.judge``): its input is a
+    claim from the submission's process, and must not be able to stall or
+    exhaust the grader.
+    """
     load_all()
     if observed is None:
         return Outcome.error("This item was not run: grading stopped before it (see the notes above).")
@@ -45,13 +51,11 @@ def outcome_for(item: RubricItem, observed: dict[str, Any] | None, expected: dic
             "The grader could not compute the expected result for this item; tell your instructor.",
             diagnostics=f"reference observation: {expected!r}"[:2000],
         )
-    try:
-        return CHECKS[item.id](observed["facts"], expected["facts"], item.check)
-    except Exception:
-        return Outcome.error(
-            "The grader failed while judging this item; tell your instructor.",
-            diagnostics=traceback.format_exc()[-2000:],
-        )
+    facts = observed.get("facts")
+    if not isinstance(facts, dict):
+        return Outcome.error("The grader received no usable observation for this item.")
+    check = CHECKS[item.id]
+    return judge(lambda: check(facts, expected["facts"], item.check), budget)
 
 
 def score(

@@ -4,14 +4,19 @@ The YAML is validated against a JSON Schema on load, so an unknown key, a wrong
 type or a missing field is reported with the file, the field and what is
 allowed, before any submission runs. Per item, ``observe:`` settings travel to
 the sandbox (seeds, epochs, inputs) while ``check:`` settings (thresholds,
-tolerances), points and visibility never leave the grader.
+tolerances), points and visibility never leave the grader. An item's
+``supply:`` names functions of the reference whose own source travels with
+that item's ``observe:`` settings (and no other item's), for its observer to
+swap into the submission while it runs.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
+import symtable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +24,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from autograder.facts import SUPPLIED_KEY  # the observe key that carries supplied helpers
 from autograder.results import VISIBILITIES, Visibility
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +83,13 @@ SCHEMA: dict[str, Any] = {
                     "points": {"type": "number", "minimum": 0},
                     "visibility": {"enum": list(VISIBILITIES)},
                     "seconds": {"type": "number", "exclusiveMinimum": 0},
-                    "observe": {"type": "object"},
+                    "observe": {"type": "object", "not": {"required": [SUPPLIED_KEY]}},
                     "check": {"type": "object"},
+                    "supply": {
+                        "type": "array",
+                        "uniqueItems": True,
+                        "items": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                    },
                 },
             },
         },
@@ -88,6 +99,14 @@ SCHEMA: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class RubricItem:
+    """One rubric item.
+
+    ``observe`` is exactly what the item's observer receives: the YAML's
+    ``observe:`` settings, plus, when the YAML lists ``supply:`` names, the
+    reference's own source of those functions under ``observe["supplied"]``
+    (see :func:`supplied_sources`).
+    """
+
     id: str
     title: str
     points: float
@@ -124,6 +143,8 @@ class AssignmentSpec:
         """What the sandbox is told: item ids, observe settings, time limits, aliases.
 
         Deliberately excludes points, thresholds, visibility and the reference path.
+        An item that declares ``supply:`` carries the reference's source of those
+        functions in its own observe settings, and no other item does.
         """
         items = [i for i in self.items if i.visibility == "visible" or not visible_only]
         return {
@@ -198,6 +219,9 @@ def validate(raw: Any, path: Path) -> None:
 
 
 def _explain(err: jsonschema.ValidationError) -> str:
+    if err.validator == "not":  # the only one: observe must not set the supplied helpers itself
+        return (f"the observe key {SUPPLIED_KEY!r} is filled in by the grader from the reference; "
+                "list the helper functions under the item's supply: instead")
     if err.validator == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
         return f"{err.message}; allowed keys: {', '.join(allowed)}"
@@ -213,6 +237,8 @@ def _build(raw: dict[str, Any], path: Path) -> AssignmentSpec:
     reference = (path.parent / raw["reference"]).resolve()
     if not reference.is_file():
         raise SpecError(f"{path}: field reference: {reference} does not exist")
+    supplied = [supplied_sources(reference, i.get("supply", []), path, f"items.{k}.supply")
+                for k, i in enumerate(raw["items"])]
     items = tuple(
         RubricItem(
             id=i["id"],
@@ -220,10 +246,10 @@ def _build(raw: dict[str, Any], path: Path) -> AssignmentSpec:
             points=float(i["points"]),
             visibility=i.get("visibility", "visible"),
             seconds=float(i.get("seconds", limits["item_seconds"])),
-            observe=dict(i.get("observe", {})),
+            observe={**i.get("observe", {}), **({SUPPLIED_KEY: sources} if sources else {})},
             check=dict(i.get("check", {})),
         )
-        for i in raw["items"]
+        for i, sources in zip(raw["items"], supplied, strict=True)
     )
     return AssignmentSpec(
         name=raw["name"],
@@ -235,6 +261,89 @@ def _build(raw: dict[str, Any], path: Path) -> AssignmentSpec:
         stub_modules=tuple(raw.get("stub_modules", DEFAULT_STUB_MODULES)),
         limits=limits,
     )
+
+
+def supplied_sources(reference: Path, names: list[str], path: Path, where: str) -> dict[str, str]:
+    """The reference's own source of each function in ``names``, ready to run on its own.
+
+    An item's ``supply:`` lists helpers that its observer swaps into the
+    submission's function while it runs, so that a slip in a helper costs only
+    the helper's own item. Each source is the reference's top-level import
+    statements followed by the function, cut from the reference file with
+    ``ast``: nothing from the engine, and nothing the item did not ask for.
+    A function that reads another of the reference's top-level names must have
+    that name supplied too, or it would fail (or find the student's) at run time.
+    """
+    if not names:
+        return {}
+    tree, text = _parse_reference(reference, path, where)
+    imports = [ast.get_source_segment(text, n) or "" for n in tree.body
+               if isinstance(n, (ast.Import, ast.ImportFrom))]
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    defined = _top_level_names(tree)
+    globals_read = _globals_read(text, str(reference))
+    sources = {}
+    for name in names:
+        if name not in functions:
+            known = ", ".join(sorted(functions)) or "none"
+            raise SpecError(f"{path}: field {where}: {name!r} is not a function defined at the top "
+                            f"level of the reference {reference}; its top-level functions: {known}")
+        if functions[name].decorator_list:
+            raise SpecError(f"{path}: field {where}: the reference's {name} is decorated; supply "
+                            "only plain functions, whose source runs the same on its own")
+        needs = sorted(globals_read[name] & defined - set(names))
+        if needs:
+            raise SpecError(f"{path}: field {where}: the reference's {name} reads "
+                            f"{', '.join(needs)}, defined at the top level of {reference}: list "
+                            f"{'it' if len(needs) == 1 else 'them'} under supply too")
+        sources[name] = "\n".join([*imports, _function_source(text, functions[name])]) + "\n"
+    return sources
+
+
+def _function_source(text: str, function: ast.FunctionDef) -> str:
+    """The function's lines as the reference writes them, without its docstring: prose the
+    sandbox does not need."""
+    lines = text.splitlines()
+    start, end = function.lineno - 1, function.end_lineno or function.lineno
+    doc = function.body[0] if ast.get_docstring(function, clean=False) is not None else None
+    if doc is None or len(function.body) == 1 or doc.lineno == function.lineno:
+        return "\n".join(lines[start:end])  # a docstring sharing a line, or the whole body: keep it
+    return "\n".join(lines[start:doc.lineno - 1] + lines[doc.end_lineno or doc.lineno:end])
+
+
+def _parse_reference(reference: Path, path: Path, where: str) -> tuple[ast.Module, str]:
+    try:
+        text = reference.read_text(encoding="utf-8")
+        return ast.parse(text, filename=str(reference)), text
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise SpecError(f"{path}: field {where}: cannot read the reference {reference}: {exc}") from None
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    """Names the reference binds at top level other than by import (functions, classes, data)."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif not isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names
+
+
+def _globals_read(text: str, filename: str) -> dict[str, set[str]]:
+    """For each top-level function, the global names it (or a function nested in it) reads."""
+    found: dict[str, set[str]] = {}
+    for table in symtable.symtable(text, filename, "exec").get_children():
+        if table.get_type() == "function":
+            found[table.get_name()] = _table_globals(table)
+    return found
+
+
+def _table_globals(table: symtable.SymbolTable) -> set[str]:
+    names = {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+    for child in table.get_children():
+        names |= _table_globals(child)
+    return names
 
 
 def canonical_json(value: Any) -> str:

@@ -2,15 +2,18 @@
 
 Process start plus ``import torch`` costs 1.5–2.5 s; forking a process that
 already holds torch costs ~12 ms. A worker pays the import once, then serves
-jobs over a pipe (one JSON line in, one JSON line out). Workers are started
+jobs over a pipe (two length-prefixed messages in: the job, then the reference
+helpers some items are supplied; one JSON line out). Workers are started
 with a scrubbed environment and never load assignment specs, thresholds or
 reference solutions, so a sandbox forked from one finds none of these in its
-memory. torch's thread pool is pinned to one thread *before* any fork: a
+memory; the supplied helpers are read only after the fork and wiped after the
+job. torch's thread pool is pinned to one thread *before* any fork: a
 child forked after torch started a pool hangs on its first training step.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import queue
@@ -20,6 +23,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from autograder import facts as facts_mod
 from autograder.isolation import SCRUBBED_ENV
 
 READY = "ready"
@@ -44,6 +48,8 @@ def _warm_up() -> None:
 
     load_all()
     _exercise_torch()
+    loader.keep_engine_snapshot()  # the grader's own code as it must be in every item
+    gc.freeze()  # forked sandboxes never walk (or copy) the warm-up's millions of objects
 
 
 def _exercise_torch() -> None:
@@ -98,8 +104,109 @@ def claim_slot() -> int:
     raise WorkerError(f"all {UID_SLOTS} sandbox uid slots are in use")
 
 
+SUPPLIED = facts_mod.SUPPLIED_KEY  # the reference helpers an item is given
+
+
+def split_supplies(job: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """The job without the reference helpers some items are supplied, and those helpers by item.
+
+    Each such item is marked ``"supply": True``. The job is what the sandbox
+    is forked with; the helpers travel apart (see :func:`serve`), so that no
+    copy of the reference's code is in the memory the submission loads in.
+    """
+    plan = dict(job["plan"])
+    items, supplies = [], {}
+    for item in plan["items"]:
+        observe = item.get("observe") or {}
+        if SUPPLIED in observe:
+            supplies[item["id"]] = observe[SUPPLIED]
+            item = {**item, "observe": {k: v for k, v in observe.items() if k != SUPPLIED}, "supply": True}
+        items.append(item)
+    plan["items"] = items
+    return {**job, "plan": plan}, supplies
+
+
+def encode_supplies(supplies: dict[str, dict[str, str]]) -> bytes:
+    """Grader side: each item's helpers as the exact line the sandbox will hand that item.
+
+    Records of ``<item id>\t<length>\n<line>``: the worker never parses them
+    (no Python string of the reference's code is made there), it only copies
+    byte ranges, and wipes the buffer after the job.
+    """
+    out = bytearray()
+    for item_id, sources in supplies.items():
+        line = (json.dumps({"item": item_id, SUPPLIED: sources}) + "\n").encode()
+        out += f"{item_id}\t{len(line)}\n".encode() + line
+    return bytes(out)
+
+
+class SupplyBuffer:
+    """Worker side: the items' helper lines in one buffer, released by item, wiped at the end."""
+
+    def __init__(self, buffer: bytearray | None = None) -> None:
+        self.buffer = buffer if buffer is not None else bytearray()
+        self.spans: dict[str, tuple[int, int]] = {}
+        position = 0
+        while position < len(self.buffer):
+            newline = self.buffer.index(b"\n", position)
+            item_id, size = bytes(self.buffer[position:newline]).decode().rsplit("\t", 1)
+            self.spans[item_id] = (newline + 1, newline + 1 + int(size))
+            position = newline + 1 + int(size)
+
+    def release(self, fd: int, item_id: str) -> None:
+        """Write ``item_id``'s line on ``fd`` (non-blocking), once; a stalled reader costs its item."""
+        span = self.spans.pop(item_id, None)
+        if span is None:
+            return
+        try:
+            os.write(fd, memoryview(self.buffer)[span[0]:span[1]])
+        except OSError:
+            pass
+
+    def wipe(self) -> None:
+        """Overwrite the helpers, so that no later sandbox forked from this worker finds them."""
+        self.buffer[:] = bytes(len(self.buffer))
+        self.spans.clear()
+
+
+def _frame(data: bytes) -> bytes:
+    return f"{len(data)}\n".encode() + data
+
+
+def _read_frame(fd: int) -> bytearray | None:
+    """One length-prefixed message from ``fd``, read exactly: nothing after it is read ahead.
+
+    Unbuffered on purpose: a buffered reader would already hold the next
+    message (the supplied helpers) when the sandbox is forked. Read straight
+    into one buffer, so that no other copy of the bytes is left in memory.
+    """
+    header = bytearray()
+    while not header.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            return None
+        header += byte
+        if len(header) > 20:
+            raise WorkerError("malformed job header")
+    data = bytearray(int(header))
+    view, done = memoryview(data), 0
+    with open(fd, "rb", buffering=0, closefd=False) as raw:
+        while done < len(data):
+            count = raw.readinto(view[done:])
+            if not count:
+                return None
+            done += count
+    return data
+
+
 def serve() -> None:
-    """Worker main loop: read a job per line on stdin, answer one line on the protocol fd."""
+    """Worker main loop: read a job on stdin, answer one line on the protocol fd.
+
+    A job comes as two length-prefixed messages: the job, then the reference
+    helpers its items are supplied. The second is read only after the sandbox
+    has been forked (``sandbox.run(..., supplies_later=...)``), and the sandbox
+    hands each item its helpers only once that item runs.
+    """
     from autograder.isolation import die_with_parent
 
     die_with_parent()  # a killed grader takes its workers (and so their sandboxes) with it
@@ -112,11 +219,12 @@ def serve() -> None:
     from autograder import sandbox
 
     protocol.write(READY + "\n")
-    for line in sys.stdin:
-        job = json.loads(line)
+    while (data := _read_frame(0)) is not None:
+        job = json.loads(data)
+        del data
         job["slot"] = slot
         try:
-            answer = sandbox.run(job).to_json()
+            answer = sandbox.run(job, supplies_later=lambda: SupplyBuffer(_read_frame(0))).to_json()
         except Exception as exc:  # a harness bug: report it for this job, keep serving
             answer = {"internal_error": f"{type(exc).__name__}: {exc}"}
         protocol.write(json.dumps(answer) + "\n")
@@ -153,9 +261,11 @@ class Worker:
             self.start()
             self.wait_ready()
         assert self.proc and self.proc.stdin and self.proc.stdout
+        job, supplies = split_supplies(job)
         try:
-            self.proc.stdin.write(json.dumps(job) + "\n")
             self.proc.stdin.flush()
+            self.proc.stdin.buffer.write(_frame(json.dumps(job).encode()) + _frame(encode_supplies(supplies)))
+            self.proc.stdin.buffer.flush()
             line = self.proc.stdout.readline()
             answer = json.loads(line)
         except (OSError, ValueError) as exc:

@@ -14,6 +14,25 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ("mlp_regression", "xor", "linear_regression", "polynomial_regression")
 
 
+# Tests that start processes (sandboxes, workers, the CLI) form the slow tier:
+# `pytest -m "not slow"` is the inner loop, the full suite runs in CI.
+SANDBOX_FIXTURES = frozenset({"pool", "graders"})
+SLOW_FILES = frozenset({"test_cli.py", "test_batch.py", "test_hostile.py", "test_examples.py",
+                        "test_notebooks.py"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: starts processes or grades through the real sandbox")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.fspath))
+        if (SANDBOX_FIXTURES & set(getattr(item, "fixturenames", ())) or path.name in SLOW_FILES
+                or "integrity" in path.parts):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--regen-golden", action="store_true",
                      help="rewrite tests/golden/*.json from the current results (review the diff!)")

@@ -7,14 +7,19 @@ on hand-built facts for cases no example file covers.
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+import torch
 
+from autograder import spec as spec_mod
 from autograder.checks import CHECKS, load_all
-from autograder.observers.linreg import grader_helpers
+from autograder.checks.linreg import Descent, _loss
+from autograder.observers.poly import supplied_helpers
 from tests.inprocess import observe_file, outcome_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +34,28 @@ load_all()
 
 def outcome(example: str, item_id: str):
     return outcome_of(EXAMPLES / example, A, item_id)
+
+
+@functools.lru_cache(maxsize=None)
+def _reference(item_id: str) -> dict:
+    """The reference's facts (what a check receives as ``expected``), observed once."""
+    return observe_file(REFERENCE, A, item_id)["facts"]
+
+
+def reference_facts(item_id: str) -> dict:
+    return _copy(_reference(item_id))
+
+
+def _copy(value):
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def numbers(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"-?\d+\.\d+(?:e[+-]\d+)?", text)]
 
 
 # --- whole submissions ----------------------------------------------------------------------
@@ -146,11 +173,16 @@ def _mse_case(value: float | None, grad: np.ndarray | None, shape: list[int] | N
             "is_tensor": True, "type": "torch.Tensor", "backward_error": None, "grad": grad}
 
 
+def _judge_mse(case: dict):
+    """The check on one hand-built case; the question (t1, t2) is the case's own."""
+    return CHECKS["linreg.mse"]({"cases": [case]}, {"cases": [case]}, {})
+
+
 def test_mse_divided_by_rows_is_named() -> None:
     case = _mse_case(0.0, None)
     sq = (case["t1"] - case["t2"]) ** 2
     case["value"], case["grad"] = sq.sum() / 4, 2 * (case["t1"] - case["t2"]) / 4
-    result = CHECKS["linreg.mse"]({"cases": [case]}, {}, {})
+    result = _judge_mse(case)
     assert result.fraction == 0.5
     assert "that is divided by the number of rows only" in result.feedback
 
@@ -158,18 +190,43 @@ def test_mse_divided_by_rows_is_named() -> None:
 def test_mse_detached_gradient_is_named() -> None:
     case = _mse_case(0.0, np.zeros((4, 3)))
     case["value"] = float(((case["t1"] - case["t2"]) ** 2).mean())
-    result = CHECKS["linreg.mse"]({"cases": [case]}, {}, {})
+    result = _judge_mse(case)
     assert result.fraction == 0.5
     assert result.feedback.startswith("After `loss.backward()` on the result of `mse`, its first "
                                       "argument's gradient is missing or zero")
 
 
 def test_mse_without_reduction_is_reported() -> None:
+    """An unreduced ``(t1 - t2) ** 2`` loses the value part; its gradient is still checked."""
     case = _mse_case(None, None, shape=[4, 3])
-    result = CHECKS["linreg.mse"]({"cases": [case]}, {}, {})
+    d = case["t1"] - case["t2"]
+    case["output"], case["grad"] = d ** 2, 2 * d
+    result = _judge_mse(case)
     assert result.status == "partial"
     assert result.feedback == ("`mse` on two tensors of shape (4,3) returned (4,3) (torch.Tensor), "
                                "expected a scalar: reduce with a mean over all elements.")
+
+
+def test_mse_gradient_must_be_the_gradient_of_its_value() -> None:
+    """A non-zero gradient is not evidence by itself: it must belong to the value returned."""
+    case = _mse_case(None, np.ones((4, 3)), shape=[4, 3])
+    assert _judge_mse(case).status == "failed"  # no value, no output: the gradient proves nothing
+    sq_sum = _mse_case(0.0, np.ones((4, 3)))
+    sq_sum["value"] = float(((sq_sum["t1"] - sq_sum["t2"]) ** 2).sum())
+    result = _judge_mse(sq_sum)
+    assert result.status == "failed"
+    assert "is not the gradient of the value it returns" in result.feedback
+
+
+def test_mse_is_judged_on_the_grader_tensors_not_the_reported_ones() -> None:
+    """A record that reports its own (all-zero) t1, t2 with a zero loss earns nothing."""
+    expected = reference_facts("linreg.mse")
+    forged = _copy(expected)
+    for case in forged["cases"]:
+        case.update(t1=np.zeros_like(case["t1"]), t2=np.zeros_like(case["t2"]), value=0.0,
+                    grad=np.full_like(case["t1"], 1e-3))
+    result = CHECKS["linreg.mse"](forged, expected, {})
+    assert result.status == "failed", result.feedback
 
 
 # --- linreg.gd_step ---------------------------------------------------------------------------
@@ -202,20 +259,24 @@ def test_gd_step_rebinding_is_named() -> None:
         "After one `gd_step`, `w` and `b` were unchanged: update the tensors passed in, in place")
 
 
-def test_gd_step_facts_measure_the_grader_side_losses() -> None:
-    facts = observe_file(REFERENCE, A, "linreg.gd_step")["facts"]
+def test_gd_step_facts_carry_the_grader_inputs() -> None:
+    """The reference's facts hold what the check computes from: data, start, lr, steps."""
+    facts = reference_facts("linreg.gd_step")
+    d = Descent.of(facts)
     one, run = facts["one_step"], facts["run"]
-    assert facts["helpers_swapped"] == ["linear_model", "mse"]
-    assert one["returned"] == pytest.approx(one["loss_before"], rel=1e-6)
-    assert one["loss_after"] < one["loss_before"]
-    assert run["final_loss"] < 0.1 * run["first_loss"]  # measured 1270 from 33061
-    assert len(run["returned_losses"]) == 100
+    assert facts["supplied"] == ["linear_model", "mse"]  # the reference's own, swapped in
+    assert (d.inputs.shape, d.targets.shape, d.w0.shape, d.b0.shape) == ((15, 3), (15, 2), (2, 3), (2,))
+    assert (d.lr, d.steps) == (1e-5, 100)
+    assert one["returned"] == pytest.approx(d.loss(d.w0, d.b0), rel=1e-6)
+    assert d.loss(one["w"], one["b"]) < d.loss(d.w0, d.b0)
+    assert d.loss(run["w"], run["b"]) < 0.1 * d.loss(d.w0, d.b0)  # measured 1270 from 33061
 
 
 def _gd_facts(**one_step_changes) -> tuple[dict, dict]:
-    facts = observe_file(REFERENCE, A, "linreg.gd_step")["facts"]
-    changed = {**facts, "one_step": {**facts["one_step"], **one_step_changes}}
-    return changed, facts
+    expected = reference_facts("linreg.gd_step")
+    observed = _copy(expected)
+    observed["one_step"].update(one_step_changes)
+    return observed, expected
 
 
 def test_gd_step_accepts_gradients_set_to_none() -> None:
@@ -225,7 +286,8 @@ def test_gd_step_accepts_gradients_set_to_none() -> None:
 
 def test_gd_step_returning_the_loss_after_the_update() -> None:
     observed, expected = _gd_facts()
-    observed["one_step"]["returned"] = observed["one_step"]["loss_after"]
+    one = observed["one_step"]
+    one["returned"] = Descent.of(expected).loss(one["w"], one["b"])
     result = CHECKS["linreg.gd_step"](observed, expected, {})
     assert result.fraction == 0.75
     assert result.feedback == ("`gd_step` returned the loss after the update: return the loss "
@@ -248,14 +310,73 @@ def test_gd_step_update_outside_no_grad_gets_a_hint() -> None:
                                     "Fix it and run the check again.")
 
 
-def test_grader_helpers_restore_the_submission_globals() -> None:
+def test_gd_step_claimed_reset_without_a_step_earns_nothing() -> None:
+    """Empty gradients cost nothing to claim: with ``w, b`` never moving they prove nothing,
+    and the loss it claims to return is checked against the grader's own."""
+    observed, expected = _gd_facts(w_grad=None, b_grad=None, returned=1.0)
+    d = Descent.of(expected)
+    for part in (observed["one_step"], observed["second"], observed["run"]):
+        part.update(w=d.w0.copy(), b=d.b0.copy())
+    result = CHECKS["linreg.gd_step"](observed, expected, {})
+    assert result.status == "failed", result.feedback
+    assert "`w` had not moved along its gradient" in result.feedback
+
+
+def test_gd_step_second_step_shows_accumulated_gradients() -> None:
+    """Reported empty gradients, but a second step that adds both gradients: not reset."""
+    observed, expected = _gd_facts(w_grad=None, b_grad=None)
+    d = Descent.of(expected)
+    one = observed["one_step"]
+    g0, g1 = d.gradient(d.w0, d.b0), d.gradient(one["w"], one["b"])
+    observed["second"] = {"w": one["w"] - d.lr * (g0[0] + g1[0]), "b": one["b"] - d.lr * (g0[1] + g1[1])}
+    result = CHECKS["linreg.gd_step"](observed, expected, {})
+    assert result.fraction == 0.75
+    assert result.feedback.startswith("The second `gd_step` did not move `w` and `b` by `lr` times the "
+                                      "gradient at their new values")
+
+
+def test_gd_step_uses_the_reference_start_not_the_reported_one() -> None:
+    """Reporting a start of its own (and steps from it) does not move the grader's question."""
+    observed, expected = _gd_facts()
+    observed.update(w0=np.zeros((2, 3)), b0=np.zeros(2), lr=1.0, steps=1,
+                    inputs=np.zeros((15, 3)), targets=np.zeros((15, 2)))
+    assert CHECKS["linreg.gd_step"](observed, expected, {}).status == "passed"  # answers unchanged
+    for part in ("one_step", "second", "run"):
+        observed[part].update(w=np.zeros((2, 3)), b=np.zeros(2))
+    observed["one_step"]["returned"] = 0.0
+    assert CHECKS["linreg.gd_step"](observed, expected, {}).status == "failed"
+
+
+@pytest.mark.parametrize("record", [
+    {},
+    {"one_step": {}},
+    {"one_step": {"w": [[0.0] * 3] * 2, "b": [0.0, 0.0, 0.0]}},
+    {"one_step": {"w": "w", "b": None, "returned": "1.0"}},
+], ids=["empty", "empty one_step", "wrong bias shape", "wrong types"])
+def test_gd_step_malformed_record_fails(record: dict) -> None:
+    result = CHECKS["linreg.gd_step"](record, reference_facts("linreg.gd_step"), {})
+    assert result.status == "failed" and "does not answer the grader's questions" in result.feedback
+
+
+def test_supplied_helpers_swap_only_this_items_helpers_and_restore() -> None:
+    """The reference's source, compiled fresh, replaces only names the submission defines."""
+    sources = spec_mod.load(A).item("linreg.gd_step").observe["supplied"]
+    assert set(sources) == {"linear_model", "mse"}
+    assert all("def " + name + "(" in source for name, source in sources.items())
     scope: dict = {"mse": "student's mse"}
-    exec("def gd_step():\n    return mse, linear_model", scope)
-    with grader_helpers(scope["gd_step"]) as swapped:
-        inside = scope["gd_step"]
+    exec("def gd_step():\n    return mse", scope)
+    with supplied_helpers(scope["gd_step"], {"supplied": sources}) as swapped:
         assert swapped == ["mse"]
-        assert inside.__globals__["mse"] != "student's mse"
+        helper = scope["gd_step"]()
+        t1 = np.arange(6.0).reshape(2, 3)
+        assert float(helper(torch.tensor(t1), torch.zeros(2, 3))) == pytest.approx((t1 ** 2).mean())
     assert scope["mse"] == "student's mse" and "linear_model" not in scope
+
+
+def test_only_gd_step_is_supplied_helpers() -> None:
+    plan = spec_mod.load(A).sandbox_plan()
+    carrying = [item["id"] for item in plan["items"] if "supplied" in item["observe"]]
+    assert carrying == ["linreg.gd_step"]
 
 
 # --- linreg.fit -------------------------------------------------------------------------------
@@ -264,27 +385,49 @@ def test_grader_helpers_restore_the_submission_globals() -> None:
 def test_fit_without_zero_grad_fails_both_parts() -> None:
     result = outcome("fit_no_zero_grad.py", "linreg.fit")
     assert result.status == "failed"
-    assert result.feedback == (
+    assert result.feedback.startswith(
         "`fit(100, nn.Linear(3, 2), F.mse_loss, SGD(lr=1e-5), loader)` with 3 batches per epoch: "
-        "the loss on the crop data went from 13584.8 to 8644.74; expected it to fall below 10% of "
-        "the start. During `fit`, `opt.zero_grad()` was never called, so gradients build up across "
-        "batches: call it after every `opt.step()`.")
+        "the loss on the crop data went from 13584.8 to ")
+    assert numbers(result.feedback)[:2] == pytest.approx([13584.8, 8644.7], rel=1e-4)
+    assert result.feedback.endswith(
+        "; expected it to fall below 10% of the start. During `fit`, `opt.zero_grad()` was never "
+        "called, so gradients build up across batches: call it after every `opt.step()`.")
 
 
 def test_fit_reference_facts() -> None:
-    facts = observe_file(REFERENCE, A, "linreg.fit")["facts"]
+    facts = reference_facts("linreg.fit")
     assert facts["step_calls"] == 300 and facts["loss_fn_calls"] == 300
-    assert facts["loss_after"] < 0.01 * facts["loss_before"]  # measured 33.47 from 13584.8
+    data = (facts["inputs"], facts["targets"])
+    before, after = _loss(*data, facts["weight0"], facts["bias0"]), _loss(*data, facts["weight"], facts["bias"])
+    assert after < 0.01 * before  # measured 33.47 from 13584.8
 
 
 def test_fit_with_too_few_steps_is_counted() -> None:
-    expected = observe_file(REFERENCE, A, "linreg.fit")["facts"]
+    expected = reference_facts("linreg.fit")
     observed = {**expected, "step_calls": 297, "weight": expected["weight"] + 0.01}
     result = CHECKS["linreg.fit"](observed, expected, {})
     assert result.fraction == 0.5
     assert result.feedback == (
         "During `fit`, `opt.step()` was called 297 times, expected 300 (once per batch, for every "
         "epoch): loop over the epochs and over the batches of `train_dl`.")
+
+
+def test_fit_losses_are_the_graders_not_the_records() -> None:
+    """Claimed losses and a claimed start change nothing: both losses come from weights."""
+    expected = reference_facts("linreg.fit")
+    observed = {**_copy(expected), "loss_before": 1e9, "loss_after": 0.0,
+                "weight0": np.full((2, 3), 100.0), "bias0": np.full(2, 100.0),
+                "weight": expected["weight0"].copy(), "bias": expected["bias0"].copy()}
+    result = CHECKS["linreg.fit"](observed, expected, {})
+    assert result.status == "failed"
+    assert "the model passed in was unchanged" in result.feedback
+
+
+def test_fit_malformed_record_fails() -> None:
+    expected = reference_facts("linreg.fit")
+    for record in ({}, {"weight": expected["weight"]}, {"weight": expected["weight"].T, "bias": expected["bias"]}):
+        result = CHECKS["linreg.fit"](record, expected, {})
+        assert result.status == "failed" and "does not answer the grader's questions" in result.feedback
 
 
 # --- linreg.simplenet -------------------------------------------------------------------------
@@ -298,21 +441,31 @@ def test_simplenet_without_relu() -> None:
         "activation in between: apply `nn.ReLU()` to the first layer's output.")
 
 
-def _simplenet_facts(relu_at_end: bool = False, shapes: tuple = ((3, 3), (2, 3))) -> dict:
+def _relu(h: np.ndarray) -> np.ndarray:
+    return np.maximum(h, 0)
+
+
+def _simplenet_facts(hidden=_relu, last=lambda h: h, shapes: tuple = ((3, 3), (2, 3))) -> dict:
+    """A hand-built record: weights cut from one stream in layer order, as the observer sets them."""
     rng = np.random.default_rng(1)
-    layers = [{"weight": rng.normal(size=s), "bias": rng.normal(size=s[0])} for s in shapes]
-    x = rng.normal(size=(16, 3))
-    h = np.maximum(x @ layers[0]["weight"].T + layers[0]["bias"], 0)
-    out = h @ layers[1]["weight"].T + layers[1]["bias"]
-    if relu_at_end:
-        out = np.maximum(out, 0)
-    flat = [list(a.shape) for layer in layers for a in (layer["weight"], layer["bias"])]
-    return {"is_module": True, "type": "SimpleNet", "shapes": flat, "layers": layers, "x": x,
+    x, stream = rng.normal(size=(16, 3)), rng.normal(size=256)
+    layers, offset = [], 0
+    for out_f, in_f in shapes:
+        w = stream[offset:offset + out_f * in_f].reshape(out_f, in_f)
+        b = stream[offset + out_f * in_f:offset + out_f * in_f + out_f]
+        layers.append((w, b))
+        offset += out_f * in_f + out_f
+    h = hidden(x @ layers[0][0].T + layers[0][1])
+    out = last(h @ layers[1][0].T + layers[1][1])
+    return {"is_module": True, "type": "SimpleNet", "x": x, "stream": stream, "weights_set": True,
+            "shapes": [list(t.shape) for layer in layers for t in layer],
+            "layer_shapes": [{"weight": list(w.shape), "bias": list(b.shape)} for w, b in layers],
             "error": None, "shape": list(out.shape), "output": out}
 
 
 def test_simplenet_relu_after_output_is_named() -> None:
-    result = CHECKS["linreg.simplenet"](_simplenet_facts(relu_at_end=True), _simplenet_facts(), {})
+    observed = _simplenet_facts(last=_relu)
+    result = CHECKS["linreg.simplenet"](observed, _simplenet_facts(), {})
     assert result.fraction == 0.5
     assert result.feedback.startswith("`SimpleNet` applies ReLU to its output as well")
 
@@ -324,6 +477,32 @@ def test_simplenet_wrong_hidden_width() -> None:
     assert result.feedback.startswith("SimpleNet: parameter 1 has shape (4,3), expected (3,3)")
 
 
+def test_simplenet_shapes_need_an_output_that_follows_from_them() -> None:
+    """Claiming the contract's shapes is free; the output on the grader's weights is not."""
+    forged = {**_simplenet_facts(), "output": np.zeros((16, 2)), "x": np.zeros((16, 3)),
+              "stream": np.zeros(256)}
+    result = CHECKS["linreg.simplenet"](forged, _simplenet_facts(), {})
+    assert result.status == "failed", result.feedback
+    assert "Its parameter shapes count once its output follows from its Linear layers." in result.feedback
+
+
+def test_simplenet_reported_stream_and_inputs_are_ignored() -> None:
+    """A record computed from inputs of its own choosing (zeros) does not pass."""
+    zeros = _simplenet_facts()
+    zeros.update(x=np.zeros((16, 3)), stream=np.zeros(256), output=np.zeros((16, 2)))
+    expected = _simplenet_facts()
+    assert CHECKS["linreg.simplenet"](zeros, expected, {}).status == "failed"
+    assert CHECKS["linreg.simplenet"]({**zeros, "output": expected["output"]}, expected, {}).status == "passed"
+
+
+def test_simplenet_too_many_weights_is_not_replayed() -> None:
+    observed = _simplenet_facts()
+    observed["layer_shapes"] = [{"weight": [10_000, 10_000], "bias": [10_000]}]
+    result = CHECKS["linreg.simplenet"](observed, _simplenet_facts(), {})
+    assert result.status == "failed"
+    assert "hold far more weights than Linear(3, 3) and Linear(3, 2)" in result.feedback
+
+
 def test_simplenet_test_is_meaningful() -> None:
     """The grader's weights and inputs make some hidden pre-activations negative."""
     result = outcome_of(REFERENCE, A, "linreg.simplenet")
@@ -332,11 +511,70 @@ def test_simplenet_test_is_meaningful() -> None:
 
 
 def test_fit_training_a_global_model_is_named() -> None:
-    expected = observe_file(REFERENCE, A, "linreg.fit")["facts"]
-    before = expected["loss_before"]
-    observed = {**expected, "loss_after": before, "weight": expected["weight"] * 0}
+    expected = reference_facts("linreg.fit")
+    observed = {**expected, "weight": expected["weight0"].copy(), "bias": expected["bias0"].copy()}
     result = CHECKS["linreg.fit"](observed, expected, {})
     assert result.status == "failed"
     assert result.feedback.endswith(
         "After `fit`, the model passed in was unchanged: train the `model` with the `opt`, "
         "`loss_fn` and `train_dl` given as arguments, not global ones.")
+
+
+# --- forged records: every item, the record alone earns nothing ------------------------------
+
+
+@pytest.mark.parametrize("item_id", ITEMS)
+def test_an_empty_record_earns_nothing(item_id: str) -> None:
+    result = CHECKS[item_id]({}, reference_facts(item_id), {})
+    assert result.fraction == 0.0, result.feedback
+
+
+def test_model_needs_an_answer_to_every_case() -> None:
+    expected = reference_facts("linreg.model")
+    for cases in ([], expected["cases"][:1], "cases", [None, None]):
+        result = CHECKS["linreg.model"]({"cases": cases}, expected, {})
+        assert result.status == "failed" and "does not answer the grader's questions" in result.feedback
+    forged = _copy(expected)
+    for case in forged["cases"]:  # a self-consistent record on inputs of its own (all zeros)
+        case.update(x=np.zeros_like(case["x"]), w=np.zeros_like(case["w"]), b=np.zeros_like(case["b"]),
+                    output=np.zeros_like(case["output"]))
+    assert CHECKS["linreg.model"](forged, expected, {}).status == "failed"
+
+
+# --- malformed records: a check never crashes on what a record holds -------------------------
+
+GARBAGE = (None, "x" * 10, 10 ** 12, -1, True, 1.5, float("nan"), [], {}, [None], np.zeros((3, 3)),
+           np.zeros(0), {"a": 1})
+
+
+def _paths(value, path=()):
+    """Every place in a record: each leaf, and each dict and list as a whole."""
+    yield path
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*path, index))
+
+
+def _replaced(record, path, value):
+    if not path:
+        return value
+    copy = _copy(record)
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+@pytest.mark.parametrize("item_id", ITEMS)
+def test_checks_survive_any_malformed_answer(item_id: str) -> None:
+    """Every field of the reference's own record replaced by garbage: an Outcome, never a crash."""
+    expected = reference_facts(item_id)
+    params = spec_mod.load(A).item(item_id).check
+    for path in list(_paths(expected))[1:]:
+        for garbage in GARBAGE:
+            result = CHECKS[item_id](_replaced(expected, path, garbage), expected, params)
+            assert 0.0 <= result.fraction <= 1.0, (path, garbage)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import functools
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import nbformat
+import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from autograder import spec as spec_mod
 from autograder.checks import CHECKS, load_all
@@ -378,19 +381,209 @@ def test_train_ignoring_lr_fails_the_fall(tmp_path: Path) -> None:
     assert "expected below 30% of it" in result.feedback
 
 
-def _train_facts(losses: list[float], mse_after: float = 250.0, change: float = 1.0) -> dict:
-    return {"n_epochs": len(losses), "n_batches": 4, "returned_type": "builtins.list", "losses": losses,
-            "param_change": change, "mse_before": 3670.0, "mse_after": mse_after}
+def _train_facts(losses: Any = None, final: Any = None, initial: Any = None) -> dict:
+    """The reference's own record, with the parts a test replaces."""
+    facts = dict(expected("mlp.loss_decrease")["facts"])
+    if losses is not None:
+        facts["losses"] = losses
+    if final is not None:
+        facts["final"] = final
+    if initial is not None:
+        facts["initial"] = initial
+    return facts
+
+
+def _judge_training(observed: dict) -> Outcome:
+    facts = expected("mlp.loss_decrease")["facts"]
+    return CHECKS["mlp.loss_decrease"](observed, facts, spec().item("mlp.loss_decrease").check)
+
+
+def _shifted(layers: list[dict], by: float) -> list[dict]:
+    return [{**layer, "weight": layer["weight"] + by, "bias": layer["bias"] + by} for layer in layers]
 
 
 def test_loss_check_on_hand_built_facts() -> None:
-    params = spec().item("mlp.loss_decrease").check
-    good = [1000.0 * 0.97**k for k in range(100)]
-    assert CHECKS["mlp.loss_decrease"](_train_facts(good), _train_facts(good), params).status == "passed"
+    assert _judge_training(_train_facts()).status == "passed"
+    good = _train_facts()["losses"]
     diverged = good[:5] + [float("nan")] * 95
-    result = CHECKS["mlp.loss_decrease"](_train_facts(diverged, mse_after=float("nan")), _train_facts(good), params)
-    assert result.status == "failed"
+    result = _judge_training(_train_facts(diverged))
+    assert result.fraction == 0.5  # the model, measured by the grader, still learned
     assert result.feedback.startswith("train(model, dataloader, 100, lr): the loss became nan in epoch 6, so "
                                       "training diverged")
-    frozen = CHECKS["mlp.loss_decrease"](_train_facts([1000.0] * 100, 3670.0, 0.0), _train_facts(good), params)
+    start = _train_facts()["initial"]
+    frozen = _judge_training(_train_facts([good[0]] * 100, final=start))
+    assert frozen.fraction == 0.25  # the losses are the model's, like a loop that never steps
     assert "The model's parameters did not change during train" in frozen.feedback
+
+
+def test_loss_check_recomputes_the_fit_from_the_weights() -> None:
+    """A falling made-up curve beside weights that never moved earns nothing."""
+    start = _train_facts()["initial"]
+    made_up = [14000.0 * 0.98 ** k for k in range(100)]
+    result = _judge_training(_train_facts(made_up, final=_shifted(start, 1e-3)))
+    assert result.status == "failed"
+    assert result.feedback.startswith("The losses train returned (14000 in the first epoch, ")
+    assert "are not those of the model it trained: its mean squared error on the data is" in result.feedback
+
+
+def test_loss_check_counts_a_made_up_curve_beside_a_trained_model_once() -> None:
+    """The model really learned (the grader measures it), but the curve is not its losses."""
+    made_up = [14000.0 * 0.98 ** k for k in range(100)]
+    result = _judge_training(_train_facts(made_up))
+    assert result.fraction == 0.5
+    assert "are not those of the model it trained" in result.feedback
+
+
+def test_loss_check_needs_the_graders_starting_weights() -> None:
+    start = _train_facts()["initial"]
+    result = _judge_training(_train_facts(initial=_shifted(start, 0.01)))
+    assert result.status == "failed"
+    assert ("(the weights before training are not those of the model the grader built)") in result.feedback
+
+
+def test_loss_check_needs_one_loss_per_epoch_asked() -> None:
+    good = _train_facts()["losses"]
+    result = _judge_training(_train_facts(good[:10]))
+    assert result.fraction == 0.5
+    assert result.feedback.startswith("train(model, dataloader, 100, lr) returned a builtins.list of 10 numbers, "
+                                      "expected a list of 100 floats")
+
+
+# --- every question needs its answer; inputs are the reference's --------------------------------
+
+
+def _judge(item_id: str, observed: dict) -> Outcome:
+    return CHECKS[item_id](observed, expected(item_id)["facts"], spec().item(item_id).check)
+
+
+def test_explicit_shapes_need_every_configuration() -> None:
+    facts = expected("mlp.explicit_shapes")["facts"]
+    result = _judge("mlp.explicit_shapes", {"configs": facts["configs"][:1]})
+    assert result.status == "failed"
+    assert "(1 configurations where the grader asked for 2)" in result.feedback
+
+
+def test_layout_shapes_need_every_layout() -> None:
+    facts = expected("mlp.layout_shapes")["facts"]
+    result = _judge("mlp.layout_shapes", {"configs": facts["configs"][:2]})
+    assert result.status == "failed"
+    assert "(2 configurations where the grader asked for 4)" in result.feedback
+    assert _judge("mlp.layout_shapes", facts).status == "passed"
+
+
+def test_layout_labels_are_the_graders_layouts() -> None:
+    """The answers are matched to the layouts the grader asked, whatever the record says it was asked."""
+    facts = expected("mlp.layout_shapes")["facts"]
+    relabelled = {"configs": [dict(c, args=[1, 1]) for c in facts["configs"]]}
+    result = _judge("mlp.layout_shapes", relabelled)
+    assert result.status == "passed"
+    assert result.feedback == ("Parameter shapes are right for MLP([1, 10, 10, 10, 1]), MLP([3, 7, 5, 2]), "
+                               "MLP([4, 1]), MLP([2, 8, 8, 8, 8, 3]).")
+
+
+def test_explicit_shapes_read_registered_parameters(tmp_path: Path) -> None:
+    """A parameters() override that yields the contract's shapes hides no missing layer."""
+    result = inline(tmp_path, """
+        class MLPexplicit(MLPexplicit):
+            def parameters(self, recurse=True):
+                shapes = [(10, 1), (10,), (10, 10), (10,), (10, 10), (10,), (1, 10), (1,)]
+                return iter([torch.zeros(s) for s in shapes])
+
+            def modules(self):
+                return iter([self])
+    """, "mlp.explicit_shapes", base="explicit_missing_layer.py")
+    assert result.status == "failed"
+    assert result.feedback.startswith("MLPexplicit(1, 10, 1): expected 8 parameter tensors (10,1) (10,) (10,10) "
+                                      "(10,) (10,10) (10,) (1,10) (1,), found 6")
+
+
+def test_goal_fun_is_judged_at_the_graders_x() -> None:
+    """The formula's values at points of the record's own choosing are not the answer asked."""
+    x = np.linspace(-5, 5, 50)
+    values = x**3 - x**2 + 25 * np.sin(2 * x)
+    forged = {"x": x, **{kind: {"error": None, "type": t, "values": values}
+                         for kind, t in (("numpy", "numpy.ndarray"), ("torch", "torch.Tensor"))}}
+    assert _judge("mlp.goal_fun", forged).status == "failed"
+
+
+def test_dataset_needs_one_item_per_point() -> None:
+    facts = expected("mlp.dataset")["facts"]
+    result = _judge("mlp.dataset", {**facts, "items": facts["items"] * 1000})
+    assert result.status == "failed"
+    assert "(100000 items where the grader asked for 100)" in result.feedback
+
+
+def test_forward_is_judged_on_the_graders_batch() -> None:
+    facts = expected("mlp.forward")["facts"]
+    moved = {"models": [{**m, "passes": [{**p, "inputs": p["inputs"] + 1.0} for p in m["passes"]]}
+                        for m in facts["models"]]}
+    assert _judge("mlp.forward", moved).status == "passed"  # the record's inputs are never read
+    shifted = {"models": [{**m, "passes": [{**p, "output": p["output"] + 1.0} for p in m["passes"]]}
+                          for m in facts["models"]]}
+    assert _judge("mlp.forward", shifted).status == "failed"
+
+
+def test_forward_negates_the_output_layer_itself() -> None:
+    """A second pass that claims positive output weights cannot hide a ReLU on the output."""
+    facts = expected("mlp.forward")["facts"]
+    models = []
+    for m in facts["models"]:
+        first = m["passes"][0]
+        relu_out = np.maximum(first["output"], 0.0)
+        models.append({**m, "passes": [{**first, "output": relu_out}, {**first, "output": relu_out}]})
+    result = _judge("mlp.forward", {"models": models})
+    assert result.status == "failed"
+    assert "a ReLU is applied after the output layer too" in result.feedback
+
+
+def test_forward_refuses_oversized_layers_before_computing() -> None:
+    facts = expected("mlp.forward")["facts"]
+    huge = [{"name": "fc", "weight": np.zeros((2000, 1000)), "bias": np.zeros(2000)}]
+    models = [{**m, "passes": [{**p, "layers": huge} for p in m["passes"]]} for m in facts["models"]]
+    result = _judge("mlp.forward", {"models": models})
+    assert result.status == "failed"
+    assert "(the layers hold more than 1000000 numbers)" in result.feedback
+
+
+def test_init_range_needs_every_model_and_seed() -> None:
+    facts = expected("mlp.init_range")["facts"]
+    fewer_seeds = {"models": [{**m, "seeds": m["seeds"][:1]} for m in facts["models"]]}
+    result = _judge("mlp.init_range", fewer_seeds)
+    assert result.status == "failed"
+    assert "(1 seeds for MLPexplicit(1, 10, 1) where the grader asked for 3)" in result.feedback
+
+
+# --- any record: an outcome, never a grader error -----------------------------------------
+
+JUNK = st.sampled_from([None, True, 0, -1, 7, 1e308, float("nan"), "x", [], {}, [1, 2], {"a": 1},
+                        np.zeros(3), np.zeros((2, 2)), np.zeros(0), np.ones(1, dtype=np.int8), [[1.0]], [None]])
+
+
+def _paths(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every place in a record, down the first two entries of each list."""
+    found = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value[:2]):
+            found += _paths(item, path + (i,))
+    return found
+
+
+def _replaced(value: Any, path: tuple, new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+@settings(max_examples=150, deadline=None)
+@given(item_id=st.sampled_from(ITEMS), data=st.data())
+def test_a_mangled_record_costs_its_item_and_never_breaks_the_check(item_id: str, data: st.DataObject) -> None:
+    """Whatever a submission writes in place of one fact, the check answers with an outcome."""
+    facts = expected(item_id)["facts"]
+    path = data.draw(st.sampled_from(_paths(facts)))
+    result = CHECKS[item_id](_replaced(facts, path, data.draw(JUNK)), facts, spec().item(item_id).check)
+    assert isinstance(result, Outcome), result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import runpy
 import textwrap
 from pathlib import Path
 
@@ -18,8 +19,9 @@ import pytest
 import torch
 
 from autograder import spec as spec_mod
-from autograder.checks.poly import _grad_hint, check_fit_autograd, replay
-from autograder.observers.poly import coefficients_of, correct_grad, supplied_helpers
+from autograder.checks import CHECKS, load_all as load_checks
+from autograder.checks.poly import _grad_hint, check_fit_autograd, replay, sse
+from autograder.observers.poly import coefficients_of, supplied_helpers
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
 from tests.inprocess import observe_file
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "polynomial_regression"
 ASSIGNMENT = "polynomial_regression"
 ITEMS = ("poly.predict", "poly.grad", "poly.fit_numpy", "poly.fit_autograd")
+load_checks()
 
 HEADER = "import numpy as np\nimport torch\n"
 PREDICT = '''
@@ -317,13 +320,17 @@ def test_fit_autograd_returning_scalar_tensors_passes(tmp_path: Path) -> None:
     assert outcome.status == "passed", outcome.feedback
 
 
-def test_fit_autograd_unseeded_start_is_not_replayed(tmp_path: Path) -> None:
+def test_fit_autograd_unseeded_start_loses_the_steps_part(tmp_path: Path) -> None:
+    """A start the grader cannot reproduce leaves the steps unverifiable: that part earns nothing."""
     path = submission(tmp_path, "unseeded", fit_autograd=FIT_AUTOGRAD.replace(
         "torch.randn(4, dtype=x.dtype, requires_grad=True)",
         "torch.tensor(np.random.default_rng().standard_normal(4), dtype=x.dtype, requires_grad=True)"))
     outcome = outcome_of(path, ASSIGNMENT, "poly.fit_autograd")
-    assert outcome.status == "passed", outcome.feedback
-    assert "steps not checked: the starting coefficients change from call to call" in outcome.diagnostics
+    assert outcome.fraction == pytest.approx(2 / 3), outcome.feedback
+    assert outcome.feedback == (
+        "Two identical calls of fit_poly_autograd (same seed, same arguments) started from different "
+        "coefficients, so its steps cannot be compared with gradient descent: draw the start with "
+        "torch.randn (the grader seeds it), or seed your own generator.")
 
 
 def test_fit_autograd_that_ignores_steps_is_partial(tmp_path: Path) -> None:
@@ -347,42 +354,44 @@ def test_fit_autograd_mean_loss(tmp_path: Path) -> None:
 
 
 def test_replay_matches_the_slides_loop() -> None:
+    """The check's replay is the reference's loop, with the reference's own poly_grad."""
+    poly_grad = runpy.run_path(str(spec_mod.load(ASSIGNMENT).reference))["poly_grad"]
     x = np.linspace(-math.pi, math.pi, 2000)
     y = np.sin(x)
     design = np.stack([x ** k for k in range(4)], axis=1)
-    data = {"gram": design.T @ design, "xty": design.T @ y, "lr": 1e-6}
+    data = {"gram": design.T @ design, "xty": design.T @ y, "yty": float(y @ y), "lr": 1e-6}
     start = np.array([0.5, -1.0, 0.3, 0.2])
     coeffs = start.copy()
     for _ in range(5):
-        coeffs = coeffs - 1e-6 * correct_grad(x, y, coeffs)
+        coeffs = coeffs - 1e-6 * poly_grad(x, y, coeffs)
     np.testing.assert_allclose(replay(data, start, 5), coeffs, rtol=1e-10)
     assert np.abs(replay(data, start, 5, accumulate=True) - coeffs).max() > 0.1
+    assert sse(data, coeffs) == pytest.approx(float(np.sum((design @ coeffs - y) ** 2)), rel=1e-9)
 
 
-def _fit_facts(probes: dict[int, list[float]], final: list[float], repeat: list[float] | None,
-               loss: float = 10.0) -> dict:
-    eye = np.eye(4)
-    run = lambda k, c, l: {"steps": k, "coeffs": np.array(c), "error": None, "bad_return": None, "loss": l}
+def _fit_facts(probes: dict[int, list[float]], final: list[float], repeat: list[float] | None) -> dict:
+    run = lambda k, c: {"steps": k, "coeffs": np.array(c, dtype=float), "error": None, "bad_return": None}
     first = min(probes)
+    data = {"n": 4, "gram": np.eye(4), "xty": np.zeros(4), "yty": 0.0, "lr": 0.1}
     return {
-        "data": {"n": 4, "gram": eye, "xty": np.zeros(4), "yty": 0.0, "lr": 0.1},
+        "data": data, "variant_data": {**data, "scale": -1.0, "offset": 0.5},
         "input_kind": "torch",
-        "final": run(2000, final, loss),
-        "probes": [run(k, c, 100.0) for k, c in sorted(probes.items())],
-        "repeat": None if repeat is None else run(first, repeat, 100.0),
+        "final": run(2000, final), "variant": run(2000, final),
+        "probes": [run(k, c) for k, c in sorted(probes.items())],
+        "repeat": None if repeat is None else run(first, repeat),
     }
 
 
 def test_steps_replayed_on_hand_built_facts() -> None:
     # gram = I, xty = 0, lr = 0.1: one step multiplies by 0.8; accumulated: 0.8, then 0.8 - 0.2*1.8 = 0.44
-    expected = _fit_facts({0: [1, 1, 1, 1]}, [0, 0, 0, 0], [1, 1, 1, 1])
+    expected = _fit_facts({0: [1, 1, 1, 1], 1: [.8] * 4, 2: [.64] * 4}, [0, 0, 0, 0], [1, 1, 1, 1])
     good = _fit_facts({0: [1, 1, 1, 1], 1: [.8] * 4, 2: [.64] * 4}, [0, 0, 0, 0], [1, 1, 1, 1])
     accumulating = _fit_facts({0: [1, 1, 1, 1], 1: [.8] * 4, 2: [.44] * 4}, [0, 0, 0, 0], [1, 1, 1, 1])
-    unrepeatable = _fit_facts({0: [1, 1, 1, 1], 1: [.3] * 4}, [0, 0, 0, 0], [2, 2, 2, 2])
+    unrepeatable = _fit_facts({0: [1, 1, 1, 1], 1: [.3] * 4, 2: [.1] * 4}, [0, 0, 0, 0], [2, 2, 2, 2])
     assert check_fit_autograd(good, expected, {}).status == "passed"
     bad = check_fit_autograd(accumulating, expected, {})
     assert bad.fraction == pytest.approx(2 / 3) and "gradients accumulate" in bad.feedback
-    assert check_fit_autograd(unrepeatable, expected, {}).status == "passed"
+    assert check_fit_autograd(unrepeatable, expected, {}).fraction == pytest.approx(2 / 3)
 
 
 def test_coefficients_of_accepts_the_usual_returns() -> None:
@@ -396,14 +405,26 @@ def test_coefficients_of_accepts_the_usual_returns() -> None:
 
 
 def test_supplied_helpers_replace_only_defined_names_and_restore() -> None:
+    sources = spec_mod.load(ASSIGNMENT).item("poly.fit_numpy").observe["supplied"]
     scope: dict = {}
-    exec("def poly_grad(*args):\n    return 'mine'\ndef fit():\n    return poly_grad(0, 0, 0)", scope)
+    exec("def poly_grad(*args):\n    return 'mine'\ndef fit():\n    return poly_grad", scope)
     own = scope["poly_grad"]
-    with supplied_helpers(scope["fit"], {"poly_grad": lambda x, y, c: "grader's", "poly_predict": print}):
-        assert scope["fit"]() == "grader's"
-        assert scope["poly_grad"](0, 0, 0, "extra") == "mine"  # calls the grader's cannot take
+    with supplied_helpers(scope["fit"], {"supplied": sources}) as swapped:
+        assert swapped == ["poly_grad"]
+        helper = scope["fit"]()
+        x = np.linspace(-1, 1, 7)
+        np.testing.assert_allclose(helper(x, np.sin(x), (0.0, 1.0, 0.0, 0.0)),
+                                   [np.sum(2 * (x - np.sin(x)) * x ** k) for k in range(4)])
+        assert helper(0, 0, 0, "extra") == "mine"  # calls the reference's cannot take
         assert "poly_predict" not in scope
     assert scope["poly_grad"] is own
+
+
+def test_each_item_carries_only_the_helpers_it_declares() -> None:
+    plan = {item["id"]: item["observe"] for item in spec_mod.load(ASSIGNMENT).sandbox_plan()["items"]}
+    assert {k: sorted(v.get("supplied", {})) for k, v in plan.items()} == {
+        "poly.predict": [], "poly.grad": ["poly_predict"],
+        "poly.fit_numpy": ["poly_grad", "poly_predict"], "poly.fit_autograd": ["poly_grad", "poly_predict"]}
 
 
 def test_observer_facts_are_plain_and_small() -> None:
@@ -426,3 +447,207 @@ def test_untouched_template_says_not_implemented(tmp_path: Path) -> None:
     for item in ITEMS:
         outcome = outcome_of(path, ASSIGNMENT, item)
         assert outcome.status == "error" and "is not implemented yet" in outcome.feedback, (item, outcome)
+
+
+# ------------------------------------------------------- forged records earn nothing
+
+
+def _facts(item_id: str) -> dict:
+    """A private copy of the reference's facts for ``item_id`` (the check's ``expected``)."""
+    return facts_copy(reference_observation(item_id)["facts"])
+
+
+def facts_copy(value):
+    if isinstance(value, dict):
+        return {k: facts_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [facts_copy(v) for v in value]
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+@pytest.mark.parametrize("item", ITEMS)
+def test_an_empty_record_earns_nothing(item: str) -> None:
+    outcome = CHECKS[item]({}, _facts(item), spec_mod.load(ASSIGNMENT).item(item).check)
+    assert outcome.fraction == 0.0, outcome.feedback
+
+
+@pytest.mark.parametrize("item", ["poly.predict", "poly.grad"])
+def test_every_case_needs_an_answer(item: str) -> None:
+    """No case list shorter or longer than the grader's, nor one that is not a list of answers."""
+    expected = _facts(item)
+    for cases in ([], expected["cases"][:1], expected["cases"] * 2, "cases", [None] * len(expected["cases"])):
+        outcome = CHECKS[item]({"cases": cases}, expected, {})
+        assert outcome.status == "failed", (cases, outcome.feedback)
+        assert "does not answer the grader's" in outcome.feedback
+
+
+def test_predict_is_judged_at_the_reference_inputs() -> None:
+    """A record that reports inputs of its own (x = 0, coeffs = 0) and the matching zeros fails."""
+    expected = _facts("poly.predict")
+    forged = facts_copy(expected)
+    forged.update(x=np.zeros_like(expected["x"]), coeffs=np.zeros(4))
+    for case in forged["cases"]:
+        case["value"] = np.zeros_like(case["value"])
+    assert CHECKS["poly.predict"](forged, expected, {}).status == "failed"
+
+
+def test_grad_is_judged_at_the_reference_inputs() -> None:
+    expected = _facts("poly.grad")
+    forged = facts_copy(expected)
+    for case in forged["cases"]:
+        case.update(coeffs=np.zeros(4), n=1, value=np.zeros(4))
+    outcome = CHECKS["poly.grad"](forged, expected, {})
+    assert outcome.status == "failed"
+    assert "(50 random points, coeffs (0.3328, -0.6513, 0.8624, -0.1256))" in outcome.feedback
+
+
+def test_forged_endless_fit_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record claiming 10^12 steps is not an answer to the grader's calls, and the replay
+    never runs longer than the grader's own probes, whatever the record says."""
+    from autograder.checks import poly as checks_poly
+
+    expected = _facts("poly.fit_autograd")
+    longest = max(p["steps"] for p in expected["probes"])
+    replayed: list[int] = []
+    real_replay = checks_poly.replay
+
+    def counting_replay(data, start, steps, accumulate=False):
+        replayed.append(steps)
+        assert steps <= longest, f"asked to replay {steps} steps"
+        return real_replay(data, start, steps, accumulate)
+
+    monkeypatch.setattr(checks_poly, "replay", counting_replay)
+    forged = facts_copy(expected)
+    for probe in forged["probes"][1:]:
+        probe["steps"] = 10 ** 12
+    forged["final"]["steps"] = 10 ** 12
+    outcome = check_fit_autograd(forged, expected, {})
+    assert outcome.status == "failed" and "does not answer the grader's" in outcome.feedback
+    forged = facts_copy(expected)  # the grader's step counts, made-up coefficients
+    for run in [forged["final"], *forged["probes"], forged["repeat"]]:
+        run["coeffs"] = np.array([1.0, -1.0, 1.0, -1.0]) + 0.01 * min(run["steps"], 100)
+    outcome = check_fit_autograd(forged, expected, {})
+    assert outcome.status == "failed", outcome.feedback
+    assert replayed and max(replayed) <= longest
+
+
+def test_fit_probes_without_answers_lose_the_steps_part() -> None:
+    """Probes that 'raised' are not a licence to skip the replay."""
+    expected = _facts("poly.fit_autograd")
+    forged = facts_copy(expected)
+    for probe in forged["probes"]:
+        probe.update(coeffs=None, error="RuntimeError: made up")
+    forged["repeat"] = None
+    outcome = check_fit_autograd(forged, expected, {})
+    assert outcome.fraction == pytest.approx(2 / 3)  # the final fit is the reference's own
+    assert outcome.feedback.startswith("fit_poly_autograd must also run for a few steps")
+
+
+@pytest.mark.parametrize("item", ["poly.fit_numpy", "poly.fit_autograd"])
+def test_coefficients_fixed_in_advance_earn_nothing(tmp_path: Path, item: str) -> None:
+    """The reference fit's own coefficients, returned whatever the data: the second target shows it."""
+    ref = reference_observation(item)["facts"]["final"]["coeffs"]
+    constant = f"""
+        def {{name}}(x, y, lr=1e-6, steps=2000):
+            return np.array({[float(c) for c in ref]})
+    """
+    path = submission(tmp_path, "constant", fit_numpy=constant.format(name="fit_poly_numpy"),
+                      fit_autograd=constant.format(name="fit_poly_autograd"))
+    outcome = outcome_of(path, ASSIGNMENT, item)
+    assert outcome.status == "failed", outcome.feedback
+    assert "On a second target, y = 0.5 - sin(x) at the same x," in outcome.feedback
+
+
+def test_fit_loss_is_computed_from_the_coefficients() -> None:
+    """A claimed loss is ignored: constant coefficients (the usual forgery) fail the loss part."""
+    expected = _facts("poly.fit_numpy")
+    forged = facts_copy(expected)
+    for run in [forged["final"], *forged["probes"], forged["repeat"]]:
+        run.update(coeffs=np.array([0.0, 1.0, 0.0, -1 / 6]), loss=0.0)
+    forged["data"] = {**forged["data"], "gram": np.eye(4), "xty": np.zeros(4), "yty": 0.0}
+    outcome = CHECKS["poly.fit_numpy"](forged, expected, {})
+    assert outcome.status == "failed", outcome.feedback
+
+
+GARBAGE = (None, "x" * 10, 10 ** 12, -1, True, 1.5, float("nan"), [], {}, [None], np.zeros((3, 3)),
+           np.zeros(0), {"a": 1})
+
+
+def _paths(value, path=()):
+    """Every place in a record: each leaf, and each dict and list as a whole."""
+    yield path
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*path, index))
+
+
+def _replaced(record, path, value):
+    copy = facts_copy(record)
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+@pytest.mark.parametrize("item", ITEMS)
+def test_checks_survive_any_malformed_answer(item: str) -> None:
+    """Every field of the reference's own record replaced by garbage: an Outcome, never a crash."""
+    expected = _facts(item)
+    params = spec_mod.load(ASSIGNMENT).item(item).check
+    for path in list(_paths(expected))[1:]:
+        for garbage in GARBAGE:
+            outcome = CHECKS[item](_replaced(expected, path, garbage), expected, params)
+            assert 0.0 <= outcome.fraction <= 1.0, (path, garbage)
+
+
+# ------------------------------------------------------- supply: in the spec
+
+
+def _spec_with(tmp_path: Path, mutate) -> Path:
+    """A copy of this assignment's YAML, changed by ``mutate``, with the reference by absolute path."""
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "assignments" / ASSIGNMENT / "assignment.yaml").read_text())
+    raw["reference"] = str(spec_mod.load(ASSIGNMENT).reference)
+    mutate(raw)
+    folder = tmp_path / "spec"
+    folder.mkdir()
+    (folder / "assignment.yaml").write_text(yaml.safe_dump(raw))
+    return folder
+
+
+def test_supply_of_a_name_the_reference_lacks_is_a_spec_error(tmp_path: Path) -> None:
+    folder = _spec_with(tmp_path, lambda raw: raw["items"][2].update(supply=["poly_gradient"]))
+    with pytest.raises(spec_mod.SpecError) as err:
+        spec_mod.load(folder)
+    assert str(err.value).startswith(f"{folder / 'assignment.yaml'}: field items.2.supply: 'poly_gradient' "
+                                     "is not a function defined at the top level of the reference ")
+    assert str(err.value).endswith("its top-level functions: fit_poly_autograd, fit_poly_numpy, "
+                                   "poly_grad, poly_predict")
+
+
+def test_supply_of_a_function_without_what_it_calls_is_a_spec_error(tmp_path: Path) -> None:
+    folder = _spec_with(tmp_path, lambda raw: raw["items"][2].update(supply=["poly_grad"]))
+    with pytest.raises(spec_mod.SpecError, match=r"field items.2.supply: the reference's poly_grad reads "
+                                                 r"poly_predict, defined at the top level of .*: list it "
+                                                 r"under supply too"):
+        spec_mod.load(folder)
+
+
+def test_observe_cannot_carry_supplied_sources_itself(tmp_path: Path) -> None:
+    folder = _spec_with(tmp_path, lambda raw: raw["items"][0]["observe"].update(supplied={"x": "1"}))
+    with pytest.raises(spec_mod.SpecError, match="field items.0.observe: the observe key 'supplied' is "
+                                                 "filled in by the grader"):
+        spec_mod.load(folder)
+
+
+def test_supplied_source_is_the_references_function_without_its_docstring() -> None:
+    source = spec_mod.load(ASSIGNMENT).item("poly.grad").observe["supplied"]["poly_predict"]
+    assert source == ("import math\nimport numpy as np\nimport torch\n"
+                      "def poly_predict(x, coeffs):\n"
+                      "    a, b, c, d = coeffs\n"
+                      "    return a + b * x + c * x ** 2 + d * x ** 3\n")

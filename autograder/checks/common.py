@@ -18,6 +18,28 @@ def summarise(value: Any, max_items: int = 4) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+SMALLEST_SHOWN = 1e-6
+
+
+def fmt_num(value: float) -> str:
+    """A number at a resolution that means something to a student, and stable across CPUs.
+
+    Four significant figures; a magnitude under 1e-6 (float noise of a converged
+    loss, never a meaningful difference) reads "below 1e-6" rather than digits
+    that change from one machine to the next, and exact zero stays "0".
+    """
+    x = float(value)
+    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    if x == 0.0:
+        return "0"
+    if abs(x) < SMALLEST_SHOWN:
+        return "below 1e-6" if x > 0 else "above -1e-6"
+    return f"{x:.4g}"
+
+
 def allclose(a: Any, b: Any, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
     """NumPy closeness that is False (not an exception) on shape or type mismatch."""
     try:

@@ -1,20 +1,32 @@
 """Checks of ``mlp_regression`` (Sheet 2.3): judge the facts the observers sent.
 
-Where a fact can be recomputed here from other facts (the goal function from
-its inputs, a network's outputs from its weights), the check recomputes it with
-NumPy rather than trusting a value computed in the sandbox. Thresholds come
-from the item's ``check:`` settings; feedback states only what the contract
-already says publicly.
+Everything the sandbox sends is a claim. Every input a check uses (x, the data a
+Dataset was built on, the sizes and layouts asked about, the batch a forward
+pass ran on, the training data and the grader-built model's starting weights)
+comes from the reference's facts (``expected``) or the item's ``check:``
+settings; the record must answer every question the reference answered, and is
+checked against the reference's sizes before any arithmetic. Where a fact can be
+recomputed here from other facts (the goal function from its inputs, a
+network's outputs and losses from its weights), the check recomputes it with
+NumPy. Thresholds come from the item's ``check:`` settings; feedback states only
+what the contract already says publicly.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from autograder.checks import check
+from autograder.checks.claims import Malformed
+from autograder.checks.claims import answers as _answers
+from autograder.checks.claims import array_of as _array
+from autograder.checks.claims import field as _field
+from autograder.checks.claims import guarded as _guarded
+from autograder.checks.claims import short as _short
 from autograder.checks.common import compare_shapes, fmt_shapes, max_abs_diff, summarise
 from autograder.results import Outcome
 
@@ -29,39 +41,103 @@ def _combine(parts: list[Part], ok_message: str, errors: list[str]) -> Outcome:
 
 
 def _raised(what: str, error: str) -> str:
-    return f"{what} raised {error}."
+    return f"{what} raised {_short(error)}."
+
+
+# ---------------------------------------------------------------------------- untrusted records
+
+
+def _error_of(record: Any) -> str | None:
+    return _field(record, "error", (str, type(None)))
+
+
+def _shape_of(value: Any) -> tuple[int, ...] | None:
+    """The shape of a reported numeric array, read without converting it; None if not one."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return tuple(value.shape)
+    return None
+
+
+def _shape_list(value: Any, what: str, limit: int = 256) -> list[list[int]]:
+    """A reported list of parameter shapes, bounded: at most ``limit`` shapes of at most 8 sizes."""
+    if not (isinstance(value, list) and len(value) <= limit and all(
+            isinstance(s, list) and len(s) <= 8
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in s) for s in value)):
+        raise Malformed(f"{what} is not a list of at most {limit} parameter shapes")
+    return value
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One reported nn.Linear layer: weight of shape (out, in), bias of shape (out,) or None."""
+
+    name: str
+    weight: np.ndarray
+    bias: np.ndarray | None
+
+
+def _layers(value: Any, max_layers: int, max_values: int) -> list[Layer]:
+    """Reported Linear layers, their sizes checked before any value is read.
+
+    At most ``max_layers`` layers of at most ``max_values`` numbers in all, so a
+    record with an enormous "layer" is refused at the cost of a small one.
+    """
+    if not isinstance(value, list) or len(value) > max_layers:
+        raise Malformed(f"the layers are not a list of at most {max_layers}")
+    shapes = [_shape_of(_field(layer, "weight")) for layer in value]
+    if any(s is None or len(s) != 2 for s in shapes):
+        raise Malformed("a layer's weight is not a matrix")
+    if sum(rows * (cols + 1) for rows, cols in shapes) > max_values:  # type: ignore[misc]
+        raise Malformed(f"the layers hold more than {max_values} numbers")
+    layers = []
+    for layer, (rows, _) in zip(value, shapes, strict=True):  # type: ignore[misc]
+        bias = _field(layer, "bias")
+        name = layer.get("name", "?")
+        layers.append(Layer(_short(name, 60) if isinstance(name, str) else "?",
+                            layer["weight"].astype(np.float64),
+                            None if bias is None else _array(bias, (rows,), "a bias")))
+    return layers
+
+
+def _bounds(params: dict[str, Any]) -> tuple[int, int]:
+    return int(params.get("max_layers", 64)), int(params.get("max_values", 1_000_000))
 
 
 # ---------------------------------------------------------------------------- goal_fun
 
 
 @check("mlp.goal_fun")
+@_guarded
 def check_goal_fun(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
-    x = np.asarray(observed["x"], dtype=np.float64)
+    """Values of the formula at the reference's x, for a NumPy array and a torch tensor."""
+    x = np.asarray(expected["x"], dtype=np.float64)
     rtol, atol = params.get("rtol", 1e-4), params.get("atol", 1e-3)
     parts, errors = [], []
     for kind, wanted_type, call in (
         ("numpy", "numpy.ndarray", "goal_fun(np.array([...]))"),
         ("torch", "torch.Tensor", "goal_fun(torch.tensor([...]))"),
     ):
-        fact = observed[kind]
-        if fact["error"]:
+        fact = _field(observed, kind, dict)
+        error = _error_of(fact)
+        if error:
             errors.append(kind)
             hint = (" Use np.sin for arrays and torch.sin for tensors (or np.sin, which accepts both)."
-                    if fact["error"].startswith(("TypeError", "AttributeError")) else "")
-            parts.append((False, _raised(call, fact["error"]) + hint))
+                    if error.startswith(("TypeError", "AttributeError")) else "")
+            parts.append((False, _raised(call, error) + hint))
             continue
-        values = fact["values"]
+        values, returned_type = _field(fact, "values"), _short(_field(fact, "type", str), 80)
         inputs = x.astype(np.float32).astype(np.float64) if kind == "torch" else x
         truth = inputs**3 - inputs**2 + 25 * np.sin(2 * inputs)
-        if fact["type"] != wanted_type:
-            parts.append((False, f"{call} returned a {fact['type']}, expected a {wanted_type}: "
+        if returned_type != wanted_type:
+            parts.append((False, f"{call} returned a {returned_type}, expected a {wanted_type}: "
                                  "return the same type as the input."))
-        elif values is None or np.shape(values) != x.shape:
-            parts.append((False, f"{call} returned shape {np.shape(values)}, expected {x.shape}: "
+        elif values is None or _shape_of(values) != x.shape:
+            shape = None if values is None else _shape_of(values)
+            parts.append((False, f"{call} returned shape {shape}, expected {x.shape}: "
                                  "apply the formula element-wise."))
-        elif not np.allclose(values, truth, rtol=rtol, atol=atol):
-            i = int(np.argmax(np.abs(values - truth)))
+        elif not np.allclose(values.astype(np.float64), truth, rtol=rtol, atol=atol):
+            values = values.astype(np.float64)
+            i = int(np.nanargmax(np.abs(values - truth))) if not np.all(np.isnan(values)) else 0
             parts.append((False, f"{call}: at x = {x[i]:.4g} it returned {values[i]:.6g}, but "
                                  f"x**3 - x**2 + 25*sin(2*x) = {truth[i]:.6g}. Check the signs and "
                                  "the factor 2 inside the sine."))
@@ -75,63 +151,79 @@ def check_goal_fun(observed: dict[str, Any], expected: dict[str, Any], params: d
 
 
 @check("mlp.dataset")
+@_guarded
 def check_dataset(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
     """Length, item format, DataLoader batches and NumPy inputs are separable parts;
     items that do not come from the instance fail the item outright, since then
     every item the Dataset returns is wrong.
+
+    The data the Dataset was built on, its size and the batch size are the
+    reference's; the record must hold one item per data point.
     """
     atol = params.get("atol", 1e-5)
-    n = observed["n"]
-    items = observed["items"]
-    values_msg = _items_from_instance(items, observed["x"], observed["y"], atol, "the tensors passed in")
+    n = int(expected["n"])
+    items = _answers(_field(observed, "items"), n, "items")
+    values_msg = _items_from_instance(items, expected["x"], expected["y"], atol, "the tensors passed in")
+    loader = _field(observed, "loader", dict)
+    batch_size = int(expected["loader"]["batch_size"])
     parts = [
-        _dataset_type_and_len(observed),
+        _dataset_type_and_len(observed, n),
         _item_format(items),
-        _loader_batches(observed["loader"], n, params.get("expected_batches", 4)),
-        _numpy_inputs(observed["numpy"], atol, explain=values_msg is None),
+        _loader_batches(loader, n, batch_size, params.get("expected_batches", 4)),
+        _numpy_inputs(_field(observed, "numpy", dict), expected["numpy"], atol, explain=values_msg is None),
     ]
     if values_msg is not None:
         others = " ".join(msg for ok, msg in parts if not ok)
         return Outcome.failed(f"{values_msg} {others}".strip())
-    every_item_raised = bool(items) and all(i["error"] for i in items)
+    every_item_raised = bool(items) and all(_error_of(i) for i in items)
     return _combine(parts, f"NonLinearRegressionData: len, items (float32, shape (1,) or ()), its own data "
-                           f"and a DataLoader with batch_size {observed['loader']['batch_size']} all work.",
+                           f"and a DataLoader with batch_size {batch_size} all work.",
                     ["items"] if every_item_raised else [])
 
 
-def _dataset_type_and_len(observed: dict[str, Any]) -> Part:
-    n = observed["n"]
-    if observed["len_error"]:
-        return False, _raised(f"len(d) for a dataset of {n} points", observed["len_error"])
+def _dataset_type_and_len(observed: dict[str, Any], n: int) -> Part:
+    len_error = _field(observed, "len_error", (str, type(None)))
+    if len_error:
+        return False, _raised(f"len(d) for a dataset of {n} points", len_error)
     problems = []
-    if observed["len"] != n:
-        problems.append(f"len(d) is {observed['len']} for a dataset built on {n} points, expected {n}: "
+    length = _field(observed, "len")
+    if not _is_count(length, n):
+        problems.append(f"len(d) is {_short(length, 40)} for a dataset built on {n} points, expected {n}: "
                         "return the length of the data stored in the instance.")
-    if not observed["is_dataset"]:
-        problems.append(f"NonLinearRegressionData is a {observed['type']}, not a torch.utils.data.Dataset: "
-                        "write `class NonLinearRegressionData(Dataset):`.")
+    if not _field(observed, "is_dataset", bool):
+        problems.append(f"NonLinearRegressionData is a {_short(_field(observed, 'type'), 80)}, not a "
+                        "torch.utils.data.Dataset: write `class NonLinearRegressionData(Dataset):`.")
     return not problems, " ".join(problems)
 
 
-def _item_problem(item: dict[str, Any]) -> str | None:
+def _is_count(value: Any, n: int) -> bool:
+    """Whether a reported length is the integer ``n`` (and not an array or a bool that compares oddly)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value == n
+
+
+def _item_problem(item: Any) -> str | None:
     """What is wrong with one item's format, or None."""
-    if item["error"]:
-        return f"raised {item['error']}"
-    parts = item["parts"]
+    error = _error_of(item)
+    if error:
+        return f"raised {_short(error)}"
+    parts = _field(item, "parts", (list, type(None)))
     if parts is None or len(parts) != 2:
-        got = item["type"] if parts is None else f"a {item['type']} of {len(parts)} elements"
+        got = (_short(_field(item, "type"), 80) if parts is None
+               else f"a {_short(_field(item, 'type'), 80)} of {len(parts)} elements")
         return f"returned {got}, expected a tuple (x_i, y_i)"
-    for name, part in zip(("x_i", "y_i"), parts):
-        if not part["is_tensor"]:
-            return f"gave {name} as a {part['type']}, expected a torch tensor"
-        if part["shape"] not in ([1], []):
-            return f"gave {name} of shape {tuple(part['shape'])}, expected (1,) or ()"
-        if part["dtype"] != "float32":
-            return f"gave {name} of dtype {part['dtype']}, expected float32"
+    for name, part in zip(("x_i", "y_i"), parts, strict=True):
+        if not _field(part, "is_tensor", bool):
+            return f"gave {name} as a {_short(_field(part, 'type'), 80)}, expected a torch tensor"
+        shape = _shape_list([_field(part, "shape")], "a shape")[0]
+        if shape not in ([1], []):
+            return f"gave {name} of shape {tuple(shape)}, expected (1,) or ()"
+        dtype = _field(part, "dtype", str)
+        if dtype != "float32":
+            return f"gave {name} of dtype {_short(dtype, 40)}, expected float32"
     return None
 
 
-def _item_format(items: list[dict[str, Any]]) -> Part:
+def _item_format(items: list[Any]) -> Part:
     for i, item in enumerate(items):
         problem = _item_problem(item)
         if problem:
@@ -139,23 +231,29 @@ def _item_format(items: list[dict[str, Any]]) -> Part:
     return True, ""
 
 
-def _item_values(items: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+def _number_or_nan(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else np.nan
+
+
+def _item_values(items: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     """x and y values of every item (NaN where an item has no single value)."""
     xs, ys = [], []
     for item in items:
-        parts = item.get("parts") or []
-        pair = [p.get("value") for p in parts] if len(parts) == 2 else [None, None]
-        xs.append(np.nan if pair[0] is None else pair[0])
-        ys.append(np.nan if pair[1] is None else pair[1])
+        parts = item.get("parts") if isinstance(item, dict) else None
+        pair = ([p.get("value") if isinstance(p, dict) else None for p in parts]
+                if isinstance(parts, list) and len(parts) == 2 else [None, None])
+        xs.append(_number_or_nan(pair[0]))
+        ys.append(_number_or_nan(pair[1]))
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
 
 
-def _items_from_instance(items: list[dict[str, Any]], x: Any, y: Any, atol: float, source: str) -> str | None:
-    """None when ``d[i] == (x[i], y[i])`` for every i; otherwise what differs and the likely cause."""
+def _items_from_instance(items: list[Any], x: Any, y: Any, atol: float, source: str) -> str | None:
+    """None when ``d[i] == (x[i], y[i])`` for every i; otherwise what differs and the likely cause.
+
+    ``x`` and ``y`` are the reference's data; ``items`` has one entry per point.
+    """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     got_x, got_y = _item_values(items)
-    if len(got_x) != len(x):
-        return f"the dataset returned {len(got_x)} items for {len(x)} points."
     ok = np.isclose(got_x, x, rtol=1e-6, atol=atol) & np.isclose(got_y, y, rtol=1e-6, atol=atol)
     if ok.all():
         return None
@@ -170,33 +268,38 @@ def _items_from_instance(items: list[dict[str, Any]], x: Any, y: Any, atol: floa
             f"({x[i]:.5g}, {y[i]:.5g}) at index {i} ({int((~ok).sum())} of {len(ok)} items differ): {hint}")
 
 
-def _loader_batches(loader: dict[str, Any], n: int, expected_batches: int) -> Part:
-    bs = loader["batch_size"]
+def _loader_batches(loader: dict[str, Any], n: int, bs: int, expected_batches: int) -> Part:
     what = f"DataLoader(d, batch_size={bs}) over {n} points"
-    if loader["error"]:
-        return False, _raised(what, loader["error"])
-    shapes = loader["batch_shapes"]
+    error = _error_of(loader)
+    if error:
+        return False, _raised(what, error)
+    shapes = _field(loader, "batch_shapes", list)
     if len(shapes) != expected_batches:
         return False, f"{what} yielded {len(shapes)} batches, expected {expected_batches}: check __len__."
+    shapes = [_shape_list(s, "a batch's shapes") for s in shapes]
     if any(len(s) != 2 or not s[0] or s[0][0] != bs or not s[1] or s[1][0] != bs for s in shapes):
         found = " and ".join(fmt_shapes([s]) for s in shapes[0]) if shapes[0] else "no (x, y) pairs"
         return False, f"{what} yielded batches of shapes {found}, expected ({bs},1) for x and y (or ({bs},))."
     return True, ""
 
 
-def _numpy_inputs(facts: dict[str, Any], atol: float, explain: bool = True) -> Part:
-    what = f"NonLinearRegressionData on NumPy float64 arrays of {facts['n']} points"
-    if facts["error"]:
-        return False, (_raised(what, facts["error"]) +
+def _numpy_inputs(facts: dict[str, Any], reference: dict[str, Any], atol: float, explain: bool = True) -> Part:
+    n = int(reference["n"])
+    what = f"NonLinearRegressionData on NumPy float64 arrays of {n} points"
+    error = _error_of(facts)
+    if error:
+        return False, (_raised(what, error) +
                        " Convert the inputs with torch.as_tensor(x, dtype=torch.float32).")
-    if facts["len"] != facts["n"]:
-        return False, f"{what}: len(d) is {facts['len']}, expected {facts['n']}."
-    for i, item in enumerate(facts["items"]):
+    length = _field(facts, "len")
+    if not _is_count(length, n):
+        return False, f"{what}: len(d) is {_short(length, 40)}, expected {n}."
+    items = _answers(_field(facts, "items"), n, "items of the dataset built on NumPy arrays")
+    for i, item in enumerate(items):
         problem = _item_problem(item)
         if problem:
             hint = " Convert the inputs with torch.as_tensor(x, dtype=torch.float32)." if "dtype" in problem else ""
             return False, f"{what}: d[{i}] {problem}.{hint}"
-    values = _items_from_instance(facts["items"], facts["x"], facts["y"], 1e-4 + atol, "NumPy arrays")
+    values = _items_from_instance(items, reference["x"], reference["y"], 1e-4 + atol, "NumPy arrays")
     if values is not None and not explain:
         values = "The same happens for a dataset built on NumPy arrays."
     return values is None, values or ""
@@ -205,31 +308,43 @@ def _numpy_inputs(facts: dict[str, Any], atol: float, explain: bool = True) -> P
 # ---------------------------------------------------------------------------- shapes
 
 
+def _config_answers(observed: dict[str, Any], expected: dict[str, Any]) -> list[dict[str, Any]]:
+    """One observed answer per configuration the reference was asked about, in order."""
+    return _answers(_field(observed, "configs"), len(expected["configs"]), "configurations")
+
+
+def _config_shapes(obs: dict[str, Any]) -> list[list[int]]:
+    return _shape_list(_field(obs, "shapes", list), "the parameter shapes")
+
+
 def _shapes_outcome(observed: dict[str, Any], expected: dict[str, Any], what: Callable[[list], str],
                     require_sequential: bool = False) -> Outcome:
     """Compare every configuration's parameter shapes with the reference's.
 
-    The first configuration is the contract's; if it fails the item fails.
-    Later ones (other sizes) give partial credit: they catch hard-coded sizes.
+    The configurations are the reference's; every one must be answered. The
+    first configuration is the contract's; if it fails the item fails. Later
+    ones (other sizes) give partial credit: they catch hard-coded sizes.
     """
     parts: list[Part] = []
-    for obs, exp in zip(observed["configs"], expected["configs"]):
-        label = what(obs["args"])
-        if obs["error"]:
-            parts.append((False, _raised(label, obs["error"]) + " Use the constructor's arguments "
+    answers = _config_answers(observed, expected)
+    for obs, exp in zip(answers, expected["configs"], strict=True):
+        label = what(exp["args"])
+        error = _error_of(obs)
+        if error:
+            parts.append((False, _raised(label, error) + " Use the constructor's arguments "
                                  "for the layer sizes."))
             continue
-        problem = compare_shapes(obs["shapes"], exp["shapes"], label)
+        problem = compare_shapes(_config_shapes(obs), exp["shapes"], label)
         if problem and parts and parts[0][0]:
             problem += " Are the constructor's arguments used for every layer size?"
         parts.append((problem is None, problem or ""))
-    if require_sequential and not observed["configs"][0].get("has_sequential"):
-        label = what(observed["configs"][0]["args"])
+    if require_sequential and not (_error_of(answers[0]) or _field(answers[0], "has_sequential", bool)):
+        label = what(expected["configs"][0]["args"])
         parts.append((False, f"{label} contains no nn.Sequential: the condensed version builds the "
                              "whole network as one nn.Sequential(...)."))
     if not parts[0][0]:
         return Outcome.failed(" ".join(msg for ok, msg in parts if not ok))
-    first = observed["configs"][0]
+    first = expected["configs"][0]
     return Outcome.from_checks(parts, f"{what(first['args'])} parameter shapes {fmt_shapes(first['shapes'])} "
                                       "are right, and other sizes work too.")
 
@@ -239,34 +354,40 @@ def _call(name: str) -> Callable[[list], str]:
 
 
 @check("mlp.explicit_shapes")
+@_guarded
 def check_explicit_shapes(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
     return _shapes_outcome(observed, expected, _call("MLPexplicit"))
 
 
 @check("mlp.condensed_shapes")
+@_guarded
 def check_condensed_shapes(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
     return _shapes_outcome(observed, expected, _call("MLPcondensed"), require_sequential=True)
 
 
 @check("mlp.layout_shapes")
+@_guarded
 def check_layout_shapes(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
+    """Every layout the reference was asked about must be answered with its shapes."""
     parts: list[Part] = []
     errors = []
-    for obs, exp in zip(observed["configs"], expected["configs"]):
-        label = f"MLP({obs['args']})"
-        if obs["error"]:
+    for obs, exp in zip(_config_answers(observed, expected), expected["configs"], strict=True):
+        label = f"MLP({exp['args']})"
+        error = _error_of(obs)
+        if error:
             errors.append(label)
-            parts.append((False, _raised(label, obs["error"])))
+            parts.append((False, _raised(label, error)))
             continue
-        problem = compare_shapes(obs["shapes"], exp["shapes"], label)
+        shapes = _config_shapes(obs)
+        problem = compare_shapes(shapes, exp["shapes"], label)
         if problem and any(not ok for ok, _ in parts):
-            problem = f"{label} is wrong too: found {fmt_shapes(obs['shapes'])}, expected {fmt_shapes(exp['shapes'])}."
+            problem = f"{label} is wrong too: found {fmt_shapes(shapes)}, expected {fmt_shapes(exp['shapes'])}."
         elif problem:
-            n = len(obs["args"])
+            n = len(exp["args"])
             problem += (f" A layout of {n} sizes needs {n - 1} Linear layer{'s' if n > 2 else ''}, "
                         "one between each pair of consecutive sizes.")
         parts.append((problem is None, problem or ""))
-    labels = ", ".join(f"MLP({c['args']})" for c in observed["configs"])
+    labels = ", ".join(f"MLP({c['args']})" for c in expected["configs"])
     return _combine(parts, f"Parameter shapes are right for {labels}.", errors)
 
 
@@ -277,29 +398,48 @@ def _pooled(values: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([v.ravel() for v in values]) if values else np.zeros(0)
 
 
-def _init_problem(model: dict[str, Any], params: dict[str, Any]) -> str | None:
-    label = model["label"]
-    if model["missing"]:
+def _model_answers(observed: dict[str, Any], expected: dict[str, Any]) -> list[dict[str, Any]]:
+    """One observed answer per model the reference was asked about, in order."""
+    return _answers(_field(observed, "models"), len(expected["models"]), "models")
+
+
+def _model_status(model: dict[str, Any], label: str) -> str | None:
+    """Why a model has nothing to judge (not defined, or raised when built), or None."""
+    if _field(model, "missing", bool):
         return f"{label}: `{label.split('(')[0]}` is not defined."
-    if model["error"]:
-        return _raised(label, model["error"])
+    error = _error_of(model)
+    return _raised(label, error) if error else None
+
+
+def _init_problem(model: dict[str, Any], reference: dict[str, Any], params: dict[str, Any]) -> str | None:
+    label = reference["label"]
+    status = _model_status(model, label)
+    if status:
+        return status
     weights, biases = [], []
-    for layers in model["seeds"]:
+    seeds = _answers(_field(model, "seeds"), len(reference["seeds"]), f"seeds for {label}")
+    for reported in seeds:
+        layers = _layers(reported, *_bounds(params))
         if not layers:
             return f"{label} has no nn.Linear layers: build the network from nn.Linear."
         for k, layer in enumerate(layers):
-            w, b = np.asarray(layer["weight"]), layer["bias"]
-            bound = 1 / math.sqrt(w.shape[1]) if w.ndim == 2 and w.shape[1] else 1.0
+            w, b = layer.weight, layer.bias
+            bound = 1 / math.sqrt(w.shape[1]) if w.shape[1] else 1.0
             for kind, t in (("weight", w), ("bias", b)):
                 if t is None:
                     return f"{label}: Linear layer {k + 1} has no bias; keep nn.Linear's default bias=True."
-                t = np.asarray(t)
                 if t.size and np.abs(t).max() > bound * (1 + 1e-6):
                     return (f"{label}: Linear layer {k + 1} {kind} has values up to {np.abs(t).max():.3g}, "
                             f"outside ±1/sqrt(fan_in) = ±{bound:.3g}: keep nn.Linear's default initialisation "
                             "(don't re-initialise the weights).")
             weights.append(w * math.sqrt(w.shape[1]))
             biases.append(np.asarray(b) * math.sqrt(w.shape[1]))
+    return _spread_problem(label, weights, biases, params)
+
+
+def _spread_problem(label: str, weights: list[np.ndarray], biases: list[np.ndarray],
+                    params: dict[str, Any]) -> str | None:
+    """Whether the scaled weights and biases are spread like U(-1, 1): mean 0, std 1/sqrt(3)."""
     uniform_std = 1 / math.sqrt(3)
     for kind, pooled, band, max_mean in (
         ("weights", _pooled(weights), params.get("std_ratio", [0.8, 1.2]), params.get("max_abs_mean", 0.15)),
@@ -322,29 +462,41 @@ def _init_problem(model: dict[str, Any], params: dict[str, Any]) -> str | None:
 
 
 @check("mlp.init_range")
+@_guarded
 def check_init_range(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
+    """Fresh weights of every model and seed the reference was asked about look like the default init."""
     parts, errors = [], []
-    for model in observed["models"]:
-        problem = _init_problem(model, params)
-        if model["error"]:
-            errors.append(model["label"])
+    for model, reference in zip(_model_answers(observed, expected), expected["models"], strict=True):
+        problem = _init_problem(model, reference, params)
+        if not _field(model, "missing", bool) and _error_of(model):
+            errors.append(reference["label"])
         parts.append((problem is None, problem or ""))
-    labels = ", ".join(m["label"] for m in observed["models"])
+    labels = ", ".join(m["label"] for m in expected["models"])
     return _combine(parts, f"Fresh {labels} keep PyTorch's default uniform initialisation.", errors)
 
 
 # ---------------------------------------------------------------------------- forward
 
 
-def _network(inputs: np.ndarray, layers: list[dict[str, Any]], hidden: Callable, last: Callable) -> np.ndarray:
+def _network(inputs: np.ndarray, layers: list[Layer], hidden: Callable, last: Callable) -> np.ndarray:
     """A feed-forward pass through ``layers`` (weight, bias) with the given activations."""
     h = inputs
-    for k, layer in enumerate(layers):
-        w = np.asarray(layer["weight"])
-        b = np.zeros(w.shape[0]) if layer["bias"] is None else np.asarray(layer["bias"])
-        h = h @ w.T + b
-        h = last(h) if k == len(layers) - 1 else hidden(h)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k, layer in enumerate(layers):
+            b = np.zeros(layer.weight.shape[0]) if layer.bias is None else layer.bias
+            h = h @ layer.weight.T + b
+            h = last(h) if k == len(layers) - 1 else hidden(h)
     return h
+
+
+def _chains(layers: list[Layer], n_in: int) -> bool:
+    """Whether the layers, in the order given, map ``n_in`` inputs through to the last layer."""
+    width = n_in
+    for layer in layers:
+        if layer.weight.shape[1] != width:
+            return False
+        width = layer.weight.shape[0]
+    return True
 
 
 def _relu(h: np.ndarray) -> np.ndarray:
@@ -356,7 +508,7 @@ def _identity(h: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid(h: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-h))
+    return 1 / (1 + np.exp(-np.clip(h, -500.0, 500.0)))
 
 
 _LOOKALIKES = (
@@ -368,66 +520,105 @@ _LOOKALIKES = (
 )
 
 
-def _forward_problem(model: dict[str, Any], rtol: float, atol: float) -> str | None:
-    label = model["label"]
-    if model["missing"]:
-        return f"{label}: `{label.split('(')[0]}` is not defined."
-    if model["error"]:
-        return _raised(label, model["error"])
-    for run in model["passes"]:
-        problem = _pass_problem(label, model["n_out"], run, rtol, atol)
-        if problem:
-            return problem
-    return None
+def _negated_output_layer(layers: list[Layer]) -> list[Layer]:
+    """The layers as the observer's second pass has them: the last one made negative.
+
+    Computed here from the first pass's weights, so the second pass's reported
+    weights are never needed (the observer does the same in float32).
+    """
+    last = layers[-1]
+    bias = None if last.bias is None else -np.abs(last.bias) - 1.0
+    return [*layers[:-1], Layer(last.name, -np.abs(last.weight), bias)]
 
 
-def _pass_problem(label: str, n_out: int, run: dict[str, Any], rtol: float, atol: float) -> str | None:
-    if run["error"]:
-        return _raised(f"{label}(x)", run["error"])
-    inputs = np.asarray(run["inputs"], dtype=np.float64)
-    output, layers = run["output"], run["layers"]
+def _forward_problem(model: dict[str, Any], reference: dict[str, Any], rtol: float, atol: float,
+                     params: dict[str, Any]) -> str | None:
+    label = reference["label"]
+    status = _model_status(model, label)
+    if status:
+        return status
+    passes = _field(model, "passes", list)
+    if not passes:
+        raise Malformed(f"no forward pass of {label}")
+    ref_passes = reference["passes"]
+    layers = _layers(_field(passes[0], "layers"), *_bounds(params))
+    problem = _pass_problem(label, reference["n_out"], passes[0], ref_passes[0], layers, rtol, atol)
+    if problem or len(ref_passes) < 2:
+        return problem
+    _answers(passes, len(ref_passes), f"forward passes of {label}")
+    return _pass_problem(label, reference["n_out"], passes[1], ref_passes[1], _negated_output_layer(layers),
+                         rtol, atol)
+
+
+def _pass_problem(label: str, n_out: int, run: dict[str, Any], reference: dict[str, Any], layers: list[Layer],
+                  rtol: float, atol: float) -> str | None:
+    """One forward pass, on the reference's inputs, against the network of ``layers``."""
+    error = _error_of(run)
+    if error:
+        return _raised(f"{label}(x)", error)
+    inputs = np.asarray(reference["inputs"], dtype=np.float64)
+    output = _field(run, "output")
     want = (inputs.shape[0], n_out)
     if output is None:
-        return f"{label}(x) returned a {run['output_type']}, expected a tensor of shape {want}."
-    if tuple(output.shape) != want:
-        fix = ("return the last layer's output as it is (no squeeze or reshape)" if output.size == want[0] * n_out
+        return f"{label}(x) returned a {_short(_field(run, 'output_type'), 80)}, expected a tensor of shape {want}."
+    shape = _shape_of(output)
+    if shape is None:
+        raise Malformed("an output is not an array")
+    if shape != want:
+        size = math.prod(shape)
+        fix = ("return the last layer's output as it is (no squeeze or reshape)" if size == want[0] * n_out
                else f"the last Linear layer must have {n_out} output unit{'s' if n_out > 1 else ''}")
-        return (f"{label}(x) for x of shape {tuple(inputs.shape)} returned shape {tuple(output.shape)}, "
+        return (f"{label}(x) for x of shape {tuple(inputs.shape)} returned shape {shape}, "
                 f"expected {want}: {fix}.")
     if not layers:
         return f"{label} has no nn.Linear layers: build the network from nn.Linear."
-    try:
-        truth = _network(inputs, layers, _relu, _identity)
-    except ValueError:
+    if not _chains(layers, inputs.shape[1]):
         return (f"{label}: its nn.Linear layers, in the order they were created, do not chain "
-                f"({fmt_shapes([np.shape(l['weight']) for l in layers])}): create them in forward order.")
+                f"({fmt_shapes([layer.weight.shape for layer in layers])}): create them in forward order.")
+    output = output.astype(np.float64)
+    truth = _network(inputs, layers, _relu, _identity)
+    if truth.shape != output.shape:
+        return (f"{label}(x) returned shape {shape}, but its nn.Linear layers give {truth.shape}: every layer "
+                "must be used once, in the order created.")
     scale = max(1.0, float(np.abs(truth).max()))
     if np.allclose(output, truth, rtol=rtol, atol=atol * scale):
         return None
     for (hidden, last), explanation in _LOOKALIKES:
         if np.allclose(output, _network(inputs, layers, hidden, last), rtol=rtol, atol=atol * scale):
             return f"{label}: {explanation}"
-    calls = run["call_order"]
-    unused = [layers[k]["name"] for k in range(len(layers)) if k not in calls]
-    hint = (f" Layer(s) {', '.join(unused)} are never called in forward." if calls and unused else
-            f" forward calls the Linear layers in the order {[layers[k]['name'] for k in calls]}."
-            if calls and calls != list(range(len(layers))) else "")
-    return (f"{label}, {run['setting']}: outputs differ from a ReLU network computed from the model's own "
+    return (f"{label}, {reference['setting']}: outputs differ from a ReLU network computed from the model's own "
             f"nn.Linear layers (largest difference {max_abs_diff(output, truth):.3g}; got {summarise(output)}, "
-            f"expected {summarise(truth)}).{hint} Each Linear layer must be used once, in the order created, "
-            "with a ReLU after every hidden layer and none after the output.")
+            f"expected {summarise(truth)}).{_call_order_hint(run, layers)} Each Linear layer must be used once, "
+            "in the order created, with a ReLU after every hidden layer and none after the output.")
+
+
+def _call_order_hint(run: dict[str, Any], layers: list[Layer]) -> str:
+    """Which layers forward skipped or reordered, from the reported call order (a hint only)."""
+    calls = run.get("call_order")
+    if not (isinstance(calls, list) and len(calls) <= 4 * len(layers) and all(
+            isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(layers) for k in calls)):
+        return ""
+    unused = [layers[k].name for k in range(len(layers)) if k not in calls]
+    if calls and unused:
+        return f" Layer(s) {', '.join(unused)} are never called in forward."
+    if calls and calls != list(range(len(layers))):
+        return f" forward calls the Linear layers in the order {[layers[k].name for k in calls]}."
+    return ""
 
 
 @check("mlp.forward")
+@_guarded
 def check_forward(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
+    """Every model the reference was asked about: outputs on the reference's batch equal the
+    ReLU network of the model's reported weights, as built and with its output layer negated."""
     rtol, atol = params.get("rtol", 1e-4), params.get("atol", 1e-5)
     parts, errors = [], []
-    for model in observed["models"]:
-        problem = _forward_problem(model, rtol, atol)
-        if model["error"]:
-            errors.append(model["label"])
+    for model, reference in zip(_model_answers(observed, expected), expected["models"], strict=True):
+        problem = _forward_problem(model, reference, rtol, atol, params)
+        if not _field(model, "missing", bool) and _error_of(model):
+            errors.append(reference["label"])
         parts.append((problem is None, problem or ""))
-    labels = ", ".join(m["label"] for m in observed["models"])
+    labels = ", ".join(m["label"] for m in expected["models"])
     return _combine(parts, f"forward of {labels} equals a ReLU network computed from the models' own weights.",
                     errors)
 
@@ -435,34 +626,122 @@ def check_forward(observed: dict[str, Any], expected: dict[str, Any], params: di
 # ---------------------------------------------------------------------------- training
 
 
+@dataclass(frozen=True)
+class TrainingRun:
+    """What the grader knows of one ``train`` run: the curve it returned (if usable) and the
+    model's MSE on the training data before and after, computed here from the weights."""
+
+    n_epochs: int
+    n_batches: int
+    losses: list[float] | None
+    mse_before: float
+    mse_after: float
+    param_change: float
+
+
+def _same_layers(a: list[Layer], b: list[Layer]) -> bool:
+    return len(a) == len(b) and all(
+        x.weight.shape == y.weight.shape and np.array_equal(x.weight, y.weight)
+        and (x.bias is None) == (y.bias is None) and (x.bias is None or np.array_equal(x.bias, y.bias))
+        for x, y in zip(a, b))
+
+
+def _largest_change(after: Layer, before: Layer) -> float:
+    change = float(np.max(np.abs(after.weight - before.weight), initial=0.0))
+    if after.bias is not None and before.bias is not None:
+        change = max(change, float(np.max(np.abs(after.bias - before.bias), initial=0.0)))
+    return change
+
+
+def _training_run(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> TrainingRun:
+    """Read the record against the reference's: same starting weights, same architecture after.
+
+    The grader built the model under a fixed seed, so the reference's run started
+    from the very same weights; a record claiming other starting weights, or
+    final weights of another architecture, describes some other run.
+    """
+    start = _layers(expected["initial"], *_bounds(params))
+    initial = _layers(_field(observed, "initial"), *_bounds(params))
+    final = _layers(_field(observed, "final"), *_bounds(params))
+    if not _same_layers(initial, start):
+        raise Malformed("the weights before training are not those of the model the grader built")
+    if [layer.weight.shape for layer in final] != [layer.weight.shape for layer in start] or any(
+            (f.bias is None) != (s.bias is None) for f, s in zip(final, start)):
+        raise Malformed("the weights after training are not those of the model the grader built")
+    x = np.asarray(expected["inputs"], dtype=np.float64).reshape(-1, 1)
+    y = np.asarray(expected["targets"], dtype=np.float64).reshape(-1, 1)
+
+    def mse(layers: list[Layer]) -> float:
+        return float(np.mean((_network(x, layers, _relu, _identity) - y) ** 2))
+
+    n_epochs = int(expected["n_epochs"])
+    returned = _field(observed, "losses", (list, type(None)))
+    usable = returned is not None and len(returned) == n_epochs and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in returned)
+    change = max(_largest_change(f, s) for f, s in zip(final, start))
+    return TrainingRun(n_epochs, int(expected["n_batches"]), [float(v) for v in returned] if usable else None,
+                       mse(start), mse(final), change)
+
+
 @check("mlp.loss_decrease")
+@_guarded
 def check_loss_decrease(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
     """Four parts: the returned losses, their fall, the model's own fit, the curve's first epochs.
 
-    When ``train`` returns no usable list of losses, only that and the model's
-    fit (measured by the grader) are judged, so a missing ``return`` costs half.
+    The model's fit is the grader's: the MSE of the reported weights on the
+    reference's data, the starting weights being the ones the grader built.
+    The returned losses count only when they are the model's: the first epoch's
+    loss agrees with the weights before training and the last with the weights
+    after. When ``train`` returns no usable list of losses, only that and the
+    model's fit are judged, so a missing ``return`` costs half.
     """
-    n_epochs, losses = observed["n_epochs"], observed["losses"]
+    run = _training_run(observed, expected, params)
+    losses, n_epochs = run.losses, run.n_epochs
     call = f"train(model, dataloader, {n_epochs}, lr)"
-    learned = _model_learned(observed, params)
-    if losses is None or len(losses) != n_epochs:
-        count = "" if losses is None else f" of {len(losses)} numbers"
-        parts = [(False, f"{call} returned a {observed['returned_type']}{count}, expected a list of {n_epochs} "
+    learned = _model_learned(run, params)
+    returned_type = _short(_field(observed, "returned_type", str), 80)
+    if losses is None:
+        raw = observed.get("losses")
+        count = f" of {len(raw)} numbers" if isinstance(raw, list) else ""
+        parts = [(False, f"{call} returned a {returned_type}{count}, expected a list of {n_epochs} "
                          "floats, one summed loss per epoch (is `return losses` after the epoch loop?)."), learned]
     elif not all(math.isfinite(v) for v in losses):
         bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
         parts = [(False, f"{call}: the loss became {losses[bad]} in epoch {bad + 1}, so training diverged: "
                          "use torch.optim.Adam with the given lr and nn.MSELoss()."), learned]
+    elif (untied := _curve_not_the_models(run, params)) is not None:
+        parts = [(False, untied), learned]
     else:
         parts = [(True, ""), _first_vs_last(losses, params), learned,
-                 _curve_matches(losses, expected["losses"], observed["n_batches"], params)]
+                 _curve_matches(losses, expected["losses"], run.n_batches, params)]
     outcome = Outcome.from_checks(parts, f"{call} returned {n_epochs} losses falling from "
                                          f"{(losses or [0])[0]:.4g} to {(losses or [0])[-1]:.4g}, and the model "
                                          "fits the data better.")
     diagnostics = (f"losses head {(losses or [])[:5]}, reference head {expected['losses'][:5]}; mse "
-                   f"{observed['mse_before']:.4g} -> {observed['mse_after']:.4g}, reference "
-                   f"{expected['mse_before']:.4g} -> {expected['mse_after']:.4g}")
+                   f"{run.mse_before:.4g} -> {run.mse_after:.4g} (recomputed from the weights)")
     return Outcome(outcome.fraction, outcome.feedback, diagnostics=diagnostics)
+
+
+def _curve_not_the_models(run: TrainingRun, params: dict[str, Any]) -> str | None:
+    """None when the curve's ends are the model's losses; otherwise what does not agree.
+
+    An epoch's loss is the sum (or, a known slip, the mean) of its batch losses,
+    taken while the weights move, so the first epoch is close to ``k`` times the
+    MSE of the starting weights and the last close to ``k`` times that of the
+    final weights, ``k`` being the number of batches (or 1).
+    """
+    first, last = run.losses[0], run.losses[-1]  # type: ignore[index]
+    first_rtol, last_tol = params.get("first_loss_rtol", 0.05), params.get("last_loss_tol", 0.05)
+    for k in (run.n_batches, 1):
+        if (abs(first - k * run.mse_before) <= first_rtol * k * run.mse_before
+                and abs(last - k * run.mse_after) <= last_tol * abs(first)):
+            return None
+    n = run.n_batches
+    return (f"The losses train returned ({first:.5g} in the first epoch, {last:.5g} in the last) are not those "
+            f"of the model it trained: its mean squared error on the data is {run.mse_before:.5g} before "
+            f"training and {run.mse_after:.5g} after, so the sum over the {n} batches of an epoch should be "
+            f"about {n * run.mse_before:.5g} at the start and {n * run.mse_after:.5g} at the end. Add up "
+            "loss.item() of the loss you call backward() on, for every batch of the `dataloader` argument.")
 
 
 def _first_vs_last(losses: list[float], params: dict[str, Any]) -> Part:
@@ -475,12 +754,12 @@ def _first_vs_last(losses: list[float], params: dict[str, Any]) -> Part:
                    "optimizer built on model.parameters() and the given lr?")
 
 
-def _model_learned(observed: dict[str, Any], params: dict[str, Any]) -> Part:
-    if observed["param_change"] == 0:
+def _model_learned(run: TrainingRun, params: dict[str, Any]) -> Part:
+    if run.param_change == 0:
         return False, ("The model's parameters did not change during train: build the optimizer on "
                        "model.parameters() and call loss.backward() and optimizer.step() for every batch.")
     limit = params.get("max_mse_after_over_before", 0.3)
-    before, after = observed["mse_before"], observed["mse_after"]
+    before, after = run.mse_before, run.mse_after
     if math.isfinite(after) and after < limit * before:
         return True, ""
     return False, (f"After train the model's mean squared error on the training data is {after:.4g} "

@@ -4,28 +4,55 @@ from __future__ import annotations
 
 import random
 import traceback
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 
+from autograder.facts import SUPPLIED_KEY
+
+
+# The grader's own references, taken when the worker imports this module, before any
+# submission runs: a submission that rebinds ``torch.manual_seed`` or overrides
+# ``parameters()`` / ``modules()`` on its class changes what *it* calls, not what we call.
+_PY_SEED = random.seed
+_NP_SEED = np.random.seed
+_TORCH_GENERATOR = torch.default_generator
+_MODULE_NAMED_MODULES = nn.Module.named_modules
+_MODULE_NAMED_PARAMETERS = nn.Module.named_parameters
+_LINEAR = nn.Linear
+
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch so every observation is reproducible."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+    """Seed Python, NumPy and torch so every observation is reproducible.
+
+    Uses the references taken at import time, never the module attributes a
+    submission may have replaced (``torch.manual_seed = lambda s: real(0)``).
+    """
+    _PY_SEED(seed)
+    _NP_SEED(seed)
+    _TORCH_GENERATOR.manual_seed(seed)
+
+
+def registered_parameters(module: nn.Module) -> list[torch.Tensor]:
+    """The parameters registered on ``module`` and its submodules, in registration order.
+
+    Read through ``nn.Module``'s own ``named_parameters``, so a class that overrides
+    ``parameters()`` to yield the contract's shapes reports what it really holds.
+    """
+    return [p for _, p in _MODULE_NAMED_PARAMETERS(module)]
 
 
 def param_shapes(module: nn.Module) -> list[list[int]]:
-    """Shapes of ``module.parameters()`` in registration (forward) order."""
-    return [list(p.shape) for p in module.parameters()]
+    """Shapes of the registered parameters in registration (forward) order."""
+    return [list(p.shape) for p in registered_parameters(module)]
 
 
 def linear_layers(module: nn.Module) -> list[nn.Linear]:
-    """The ``nn.Linear`` submodules of a model, in registration order."""
-    return [m for m in module.modules() if isinstance(m, nn.Linear)]
+    """The registered ``nn.Linear`` submodules of a model, in registration order."""
+    return [m for _, m in _MODULE_NAMED_MODULES(module) if isinstance(m, _LINEAR)]
 
 
 def describe_exception(exc: BaseException, limit: int = 3) -> str:
@@ -74,3 +101,53 @@ def type_name(value: Any) -> str:
     """``module.qualname`` of the value's type, safe against odd objects."""
     t = type(value)
     return f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', '?')}"
+
+
+SUPPLIED = SUPPLIED_KEY  # the observe setting that carries an item's supplied helpers
+
+
+def compile_supplied(sources: dict[str, str]) -> dict[str, Callable[..., Any]]:
+    """The reference's functions, compiled from their source into one fresh namespace.
+
+    One namespace for all of them, so a supplied ``poly_grad`` that calls
+    ``poly_predict`` finds the supplied one, never the student's.
+    """
+    namespace: dict[str, Any] = {"__name__": "supplied"}
+    for name, source in sources.items():
+        exec(compile(source, f"<reference {name}>", "exec"), namespace)  # noqa: S102 - the spec's reference
+    return {name: namespace[name] for name in sources}
+
+
+@contextmanager
+def supplied_helpers(fn: Any, params: dict[str, Any]) -> Iterator[list[str]]:
+    """Let ``fn`` see the helpers supplied to this item in place of its own while it runs.
+
+    ``params[SUPPLIED]`` maps names to the reference's source (see
+    ``AssignmentSpec.sandbox_plan``). Only names the submission itself defines
+    are replaced (nothing is added), and its own are restored afterwards. Where
+    the reference's helper cannot handle a call (the student passes
+    coefficients in some form of their own), the student's function answers it.
+    Yields the names swapped in.
+    """
+    sources = params.get(SUPPLIED) or {}
+    scope = getattr(fn, "__globals__", None)
+    if not sources or not isinstance(scope, dict):
+        yield []
+        return
+    helpers = compile_supplied(sources)
+    saved = {name: scope[name] for name in helpers if name in scope}
+    scope.update({name: _prefer(helpers[name], own) for name, own in saved.items()})
+    try:
+        yield sorted(saved)
+    finally:
+        scope.update(saved)
+
+
+def _prefer(supplied: Callable[..., Any], own: Any) -> Callable[..., Any]:
+    def helper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return supplied(*args, **kwargs)
+        except Exception:  # not a call the contract's signature covers: let the student's code answer
+            return own(*args, **kwargs)
+
+    return helper

@@ -2,68 +2,39 @@
 
 Every observer builds the tutorial's crop data itself (below, as plain numbers)
 and its own helpers (weights, ``nn.Linear``, ``DataLoader``, optimizer) from
-plain torch, so a submission's data or a broken helper never changes what is
-measured. Facts are raw measurements; the checks in ``autograder.checks.linreg``
-judge them.
+plain torch, so a submission's data never changes what is measured. Where an
+item's YAML says ``supply: [linear_model, mse]``, the reference's own source of
+those functions travels with that item's settings and is swapped into
+``gd_step`` while it runs (see ``autograder.observers.poly.supplied_helpers``):
+the engine holds no implementation of the exercise. Facts are raw
+measurements, and everything the checks need as input (data, seeds, starting
+weights) is also reported, so that the checks read it from the reference's
+facts rather than the submission's.
 """
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.namespace import SubmissionNamespace
 from autograder.observers import observer
-from autograder.observers.common import attempt, linear_layers, param_shapes, type_name
+from autograder.observers.common import attempt, linear_layers, param_shapes, supplied_helpers, type_name
 
 # Input (temp, rainfall, humidity) and targets (apples, oranges): the tutorial's
 # five regions, repeated three times (15 rows).
 _CROP_INPUTS = [[73, 67, 43], [91, 88, 64], [87, 134, 58], [102, 43, 37], [69, 96, 70]] * 3
 _CROP_TARGETS = [[56, 70], [81, 101], [119, 133], [22, 37], [103, 119]] * 3
+_MAX_OUTPUT = 10_000  # values of a non-scalar mse output worth sending back
 
 
 def crop_data() -> tuple[torch.Tensor, torch.Tensor]:
     """The tutorial's crop data: inputs (15, 3) and targets (15, 2), float32."""
     return (torch.tensor(_CROP_INPUTS, dtype=torch.float32),
             torch.tensor(_CROP_TARGETS, dtype=torch.float32))
-
-
-def _mse(t1: torch.Tensor, t2: torch.Tensor) -> torch.Tensor:
-    diff = t1 - t2
-    return torch.sum(diff * diff) / diff.numel()
-
-
-def _linear_model(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return x @ w.t() + b
-
-
-_GRADER_HELPERS: dict[str, Callable[..., Any]] = {"linear_model": _linear_model, "mse": _mse}
-
-
-@contextlib.contextmanager
-def grader_helpers(fn: Any) -> Iterator[list[str]]:
-    """Let ``fn`` call the grader's ``linear_model`` and ``mse`` instead of the student's.
-
-    ``gd_step`` normally calls the submission's own ``linear_model`` and ``mse``;
-    swapping in correct ones for the duration of the call means a slip in those
-    costs their own items, not ``linreg.gd_step`` as well (one mistake, one item).
-    Yields the names swapped; the submission's globals are restored afterwards.
-    """
-    scope = getattr(fn, "__globals__", None)
-    swapped = [n for n in _GRADER_HELPERS if isinstance(scope, dict) and n in scope]
-    saved = {n: scope[n] for n in swapped} if swapped else {}
-    try:
-        for name in swapped:
-            scope[name] = _GRADER_HELPERS[name]
-        yield swapped
-    finally:
-        for name, value in saved.items():
-            scope[name] = value
 
 
 def _as_float(value: Any) -> float | None:
@@ -90,10 +61,11 @@ def observe_linear_model(ns: SubmissionNamespace, params: dict[str, Any]) -> dic
     for x in (crop_inputs, torch.randn(4, 3)):
         w = torch.randn(2, 3, requires_grad=True)
         b = torch.randn(2, requires_grad=True)
+        asked = {"x": x.clone(), "w": w.detach().clone(), "b": b.detach().clone()}
         out, error = attempt(lambda: linear_model(x, w, b))
         is_tensor = isinstance(out, torch.Tensor)
         cases.append({
-            "x": x, "w": w, "b": b, "error": error,
+            **asked, "error": error,
             "type": type_name(out) if error is None else None,
             "shape": _shape(out),
             "output": out.detach().double() if is_tensor else None,
@@ -103,20 +75,24 @@ def observe_linear_model(ns: SubmissionNamespace, params: dict[str, Any]) -> dic
 
 @observer("linreg.mse")
 def observe_mse(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """``mse(t1, t2)`` on random tensors of two shapes: value, type, and the gradient it gives."""
+    """``mse(t1, t2)`` on random tensors of two shapes: value (or the values of a
+    non-scalar result), type, and the gradient ``backward`` gives ``t1``."""
     mse = ns.get("mse")
     cases = []
     for shape in params.get("shapes", [[15, 2], [4, 3]]):
         t1 = torch.randn(*shape, requires_grad=True)
         t2 = torch.randn(*shape)
+        asked = {"t1": t1.detach().clone(), "t2": t2.clone()}
         out, error = attempt(lambda: mse(t1, t2))
         case: dict[str, Any] = {
-            "t1": t1, "t2": t2, "error": error, "value": None, "shape": _shape(out),
+            **asked, "error": error, "value": None, "shape": _shape(out),
             "is_tensor": isinstance(out, torch.Tensor), "backward_error": None, "grad": None,
         }
         if error is None:
             case["type"] = type_name(out)
             case["value"] = _as_float(out) if _shape(out) in ([], [1], None) else None
+            if case["value"] is None and case["is_tensor"] and out.numel() <= _MAX_OUTPUT:
+                case["output"] = out.detach().double()  # unreduced: the check recognises (t1 - t2) ** 2
             if case["is_tensor"]:
                 _, case["backward_error"] = attempt(lambda: out.sum().backward())
                 case["grad"] = t1.grad
@@ -124,59 +100,46 @@ def observe_mse(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, An
     return {"cases": cases}
 
 
-def _fresh_params(w0: torch.Tensor, b0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    return w0.clone().requires_grad_(True), b0.clone().requires_grad_(True)
-
-
 def _grad(t: torch.Tensor) -> Any:
     return None if t.grad is None else t.grad.detach().clone()
 
 
+def _snapshot(w: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
+    return {"w": w.detach().clone(), "b": b.detach().clone()}
+
+
 @observer("linreg.gd_step")
 def observe_gd_step(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """One ``gd_step`` from seeded ``w, b``, then ``steps`` more from the same start.
+    """``gd_step`` called ``steps`` times on the same seeded ``w, b`` and the crop data.
 
-    The grader computes every loss it reports itself, from the tensors ``gd_step``
-    left behind; the values ``gd_step`` returns are reported alongside.
+    Reports what the first call returned and left in ``w.grad`` and ``b.grad``,
+    and the parameters after the first, second and last call. The check
+    computes every loss and every expected step itself, from the reference's
+    ``w0, b0``, data and ``lr``.
     """
     gd_step = ns.get("gd_step")
     lr, steps = float(params.get("lr", 1e-5)), int(params.get("steps", 100))
     inputs, targets = crop_data()
     w0, b0 = torch.randn(2, 3), torch.randn(2)
-
-    def loss_of(w: torch.Tensor, b: torch.Tensor) -> float:
-        with torch.no_grad():
-            return float(_mse(_linear_model(inputs, w, b), targets))
-
-    w, b = _fresh_params(w0, b0)
-    with grader_helpers(gd_step) as swapped:
-        returned, error = attempt(lambda: gd_step(w, b, inputs, targets, lr))
-    one_step = {
-        "error": error, "returned": _as_float(returned) if error is None else None,
-        "returned_type": type_name(returned) if error is None else None,
-        "loss_before": loss_of(w0, b0), "loss_after": loss_of(w, b),
-        "w_after": w.detach().clone(), "b_after": b.detach().clone(),
-        "w_grad": _grad(w), "b_grad": _grad(b),
-    }
-
-    w, b = _fresh_params(w0, b0)
-    returned_losses: list[float | None] = []
-    run_error, failed_at = None, None
-    with grader_helpers(gd_step):
-        for step in range(steps):
-            value, run_error = attempt(lambda: gd_step(w, b, inputs, targets, lr))
-            if run_error is not None:
+    w, b = w0.clone().requires_grad_(True), b0.clone().requires_grad_(True)
+    one_step: dict[str, Any] = {}
+    second, error, failed_at = None, None, None
+    with supplied_helpers(gd_step, params) as swapped:
+        for step in range(1, steps + 1):
+            value, error = attempt(lambda: gd_step(w, b, inputs.clone(), targets.clone(), lr))
+            if error is not None:
                 failed_at = step
                 break
-            returned_losses.append(_as_float(value))
-    run = {
-        "steps": steps, "lr": lr, "error": run_error, "failed_at": failed_at,
-        "first_loss": loss_of(w0, b0), "final_loss": loss_of(w, b),
-        "returned_losses": returned_losses,
-        "w_final": w.detach().clone(), "b_final": b.detach().clone(),
+            if step == 1:
+                one_step = {"returned": _as_float(value), "returned_type": type_name(value),
+                            "w_grad": _grad(w), "b_grad": _grad(b), **_snapshot(w, b)}
+            elif step == 2:
+                second = _snapshot(w, b)
+    return {
+        "inputs": inputs, "targets": targets, "w0": w0, "b0": b0, "lr": lr, "steps": steps,
+        "supplied": swapped, "one_step": {"error": error if failed_at == 1 else None, **one_step},
+        "second": second, "run": {"error": error, "failed_at": failed_at, **_snapshot(w, b)},
     }
-    return {"w0": w0, "b0": b0, "lr": lr, "helpers_swapped": swapped,
-            "one_step": one_step, "run": run}
 
 
 class _CountingSGD(torch.optim.SGD):
@@ -202,45 +165,62 @@ def observe_fit(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, An
 
     The loader is unshuffled (batch size 5, so 3 batches per epoch) and the model
     seeded, so a correct ``fit`` follows the reference run step for step. The
-    loss on the whole data set is measured by the grader before and after.
+    model's weights before and after are reported; the check computes the
+    losses on the whole data set from them.
     """
     fit = ns.get("fit")
     epochs, lr = int(params.get("epochs", 100)), float(params.get("lr", 1e-5))
     batch_size = int(params.get("batch_size", 5))
     inputs, targets = crop_data()
-    loader = DataLoader(TensorDataset(inputs, targets), batch_size=batch_size, shuffle=False)
+    loader = DataLoader(TensorDataset(inputs.clone(), targets.clone()), batch_size=batch_size, shuffle=False)
     torch.manual_seed(int(params.get("seed", 0)))
     model = nn.Linear(3, 2)
+    start = {"weight0": model.weight.detach().clone(), "bias0": model.bias.detach().clone()}
     opt = _CountingSGD(model.parameters(), lr=lr)
-    batch_losses: list[float] = []
+    loss_fn_calls = 0
 
     def loss_fn(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        loss = F.mse_loss(pred, target)
-        batch_losses.append(float(loss.detach()))
-        return loss
+        nonlocal loss_fn_calls
+        loss_fn_calls += 1
+        return nn.functional.mse_loss(pred, target)
 
-    with torch.no_grad():
-        loss_before = float(F.mse_loss(model(inputs), targets))
     _, error = attempt(lambda: fit(epochs, model, loss_fn, opt, loader))
-    with torch.no_grad():
-        loss_after = float(F.mse_loss(model(inputs), targets))
     return {
         "error": error, "epochs": epochs, "lr": lr, "batches_per_epoch": len(loader),
-        "loss_before": loss_before, "loss_after": loss_after,
+        "inputs": inputs, "targets": targets, **start,
         "weight": model.weight.detach().clone(), "bias": model.bias.detach().clone(),
         "step_calls": opt.step_calls, "zero_grad_calls": opt.zero_grad_calls,
-        "loss_fn_calls": len(batch_losses), "batch_losses": batch_losses[:1000],
+        "loss_fn_calls": loss_fn_calls,
     }
+
+
+def _set_from_stream(layers: list[nn.Linear], stream: torch.Tensor) -> bool:
+    """Fill each layer's weight, then bias, with the next values of ``stream``, in order.
+
+    The values depend only on the stream and the layers' shapes, so the check
+    can rebuild them from the reference's stream and the shapes reported here.
+    False (nothing set) when the layers need more values than the stream holds.
+    """
+    tensors = [t for layer in layers for t in (layer.weight, layer.bias) if t is not None]
+    if sum(t.numel() for t in tensors) > stream.numel():
+        return False
+    offset = 0
+    with torch.no_grad():
+        for t in tensors:
+            t.copy_(stream[offset:offset + t.numel()].reshape(t.shape))
+            offset += t.numel()
+    return True
 
 
 @observer("linreg.simplenet")
 def observe_simplenet(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
     """``SimpleNet()``: parameter shapes, then outputs with grader-set weights.
 
-    Each Linear layer gets seeded normal weights of its own shape and the inputs
-    are centred, so the hidden layer's pre-activations are partly negative and a
-    missing (or extra) ReLU changes the output. The weights travel with the
-    outputs, so the check recomputes the network itself.
+    Each Linear layer gets the next values of one seeded normal stream, and the
+    inputs are centred, so the hidden layer's pre-activations are partly
+    negative and a missing (or extra) ReLU changes the output. The check
+    rebuilds the weights from the reference's stream and the layer shapes
+    reported here, and recomputes the network itself.
     """
     model = ns.get("SimpleNet")()
     facts: dict[str, Any] = {
@@ -250,19 +230,17 @@ def observe_simplenet(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[s
     if not isinstance(model, nn.Module):
         return facts
     gen = torch.Generator().manual_seed(int(params.get("seed", 0)) + 1)
-    layers = []
-    with torch.no_grad():
-        for layer in linear_layers(model):
-            layer.weight.copy_(torch.randn(layer.weight.shape, generator=gen))
-            if layer.bias is not None:
-                layer.bias.copy_(torch.randn(layer.bias.shape, generator=gen))
-            layers.append({"weight": layer.weight.clone(),
-                           "bias": None if layer.bias is None else layer.bias.clone()})
     x = torch.randn(int(params.get("n", 16)), 3, generator=gen)
+    stream = torch.randn(int(params.get("stream", 256)), generator=gen)
+    layers = linear_layers(model)
+    facts["layer_shapes"] = [{"weight": list(layer.weight.shape),
+                              "bias": None if layer.bias is None else list(layer.bias.shape)}
+                             for layer in layers]
+    facts["weights_set"] = _set_from_stream(layers, stream)
     with torch.no_grad():
-        out, error = attempt(lambda: model(x))
+        out, error = attempt(lambda: model(x.clone()))
     facts.update({
-        "layers": layers, "x": x, "error": error, "shape": _shape(out),
+        "x": x, "stream": stream, "error": error, "shape": _shape(out),
         "output": out.detach().double() if isinstance(out, torch.Tensor) else None,
     })
     return facts

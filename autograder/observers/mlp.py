@@ -6,6 +6,10 @@ weights, loss curves. Helper objects (training data, a model to train, a data
 loader) are built from plain torch and NumPy, never from the student's code, so
 one broken definition costs one item. Where several models or inputs are tried,
 each try is recorded separately (``attempt``) so the check can give partial credit.
+
+Every fact is a claim: the checks take the inputs (x, the data, sizes, layouts)
+from the reference's facts, not from these records, and recompute outputs and
+losses from the weights reported here.
 """
 
 from __future__ import annotations
@@ -19,7 +23,13 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from autograder.namespace import SubmissionNamespace
 from autograder.observers import observer
-from autograder.observers.common import attempt, linear_layers, param_shapes, type_name
+from autograder.observers.common import (
+    attempt, linear_layers, param_shapes, seed_everything, type_name,
+)
+
+# Taken at import, before any submission runs: a class that overrides ``modules()`` or
+# ``named_modules()`` changes what it calls, not what the observers read.
+_NAMED_MODULES = nn.Module.named_modules
 
 
 def _formula(x: np.ndarray) -> np.ndarray:
@@ -152,7 +162,7 @@ def _shape_facts(build: Callable[[], nn.Module], first: bool) -> dict[str, Any]:
     return {
         "error": None,
         "shapes": param_shapes(model),
-        "has_sequential": any(isinstance(m, nn.Sequential) for m in model.modules()),
+        "has_sequential": any(isinstance(m, nn.Sequential) for _, m in _NAMED_MODULES(model)),
     }
 
 
@@ -217,7 +227,7 @@ def _model_builders(ns: SubmissionNamespace, params: dict[str, Any]) -> list[dic
 
 def _linear_weights(model: nn.Module) -> list[dict[str, Any]]:
     """Weights and biases of the model's ``nn.Linear`` layers, in registration order."""
-    names = {id(m): name for name, m in model.named_modules()}
+    names = {id(m): name for name, m in _NAMED_MODULES(model)}
     return [
         {
             "name": names.get(id(layer), "?"),
@@ -237,7 +247,7 @@ def observe_init_range(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[
                                   "error": None, "seeds": []}
         if not record["missing"]:
             for seed in params.get("seeds", [0, 1, 2]):
-                torch.manual_seed(seed)
+                seed_everything(seed)
                 model, error = attempt(entry["build"])
                 if error is not None:
                     record["error"] = error
@@ -323,44 +333,48 @@ def regression_data(seed: int, n: int, noise: float) -> tuple[np.ndarray, np.nda
 
 @observer("mlp.loss_decrease")
 def observe_loss_decrease(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """Run the student's ``train`` on a grader-built model and loader; measure before and after.
+    """Run the student's ``train`` on a grader-built model and loader; weights before and after.
 
-    The grader measures the model's own MSE on the data before and after, so
-    the result does not rest on the losses ``train`` reports.
+    The model and the loader's shuffling are seeded, so the reference's run
+    starts from the very same weights and sees the same batches. The check
+    recomputes the model's MSE on the data from the weights before and after,
+    so the result does not rest on the losses ``train`` reports, and ties those
+    losses to the weights.
     """
     train = ns.get("train")
     seed, n_epochs, lr = params.get("seed", 0), params.get("n_epochs", 150), params.get("lr", 0.02)
     x, y = regression_data(seed, params.get("n", 100), params.get("noise", 10.0))
     inputs = torch.tensor(x, dtype=torch.float32).reshape(-1, 1)
     targets = torch.tensor(y, dtype=torch.float32).reshape(-1, 1)
-    torch.manual_seed(seed)
+    seed_everything(seed)
     hidden = params.get("hidden", 10)
     model = nn.Sequential(
         nn.Linear(1, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
         nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1),
     )
-    before = [p.detach().clone() for p in model.parameters()]
-    mse_before = _mse(model, inputs, targets)
+    layers = linear_layers(model)
+    initial = _layer_values(layers)
     loader = DataLoader(
-        TensorDataset(inputs, targets), batch_size=params.get("batch_size", 25), shuffle=True,
+        TensorDataset(inputs.clone(), targets.clone()), batch_size=params.get("batch_size", 25), shuffle=True,
         generator=torch.Generator().manual_seed(seed),
     )
     returned = train(model, loader, n_epochs, lr)
-    change = max(float((p.detach() - b).abs().max()) for p, b in zip(model.parameters(), before))
     return {
         "n_epochs": n_epochs,
         "n_batches": len(loader),
+        "inputs": inputs,
+        "targets": targets,
         "returned_type": type_name(returned),
         "losses": _as_floats(returned),
-        "param_change": change,
-        "mse_before": mse_before,
-        "mse_after": _mse(model, inputs, targets),
+        "initial": initial,
+        "final": _layer_values(layers),
     }
 
 
-def _mse(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> float:
-    with torch.no_grad():
-        return float(((model(inputs) - targets) ** 2).mean())
+def _layer_values(layers: list[nn.Linear]) -> list[dict[str, np.ndarray]]:
+    """Weight and bias of each layer, as float64 copies."""
+    return [{"weight": layer.weight.detach().double().numpy().copy(),
+             "bias": layer.bias.detach().double().numpy().copy()} for layer in layers]
 
 
 def _as_floats(returned: Any) -> list[float] | None:

@@ -1,78 +1,31 @@
 """Observers for ``polynomial_regression``: fitting y = sin(x) with a cubic.
 
-Where a fit needs ``poly_grad`` or ``poly_predict``, the grader supplies correct
-ones while the student's function runs (see :func:`supplied_helpers`), so a
-wrong gradient costs ``poly.grad`` and not also the two fitting items.
+Where an item's YAML says ``supply: [poly_grad, poly_predict]``, the sandbox
+plan carries the reference's own source of those functions for that item
+only, and :func:`supplied_helpers` swaps them in while the student's function
+runs, so a wrong gradient costs ``poly.grad`` and not also the two fitting
+items. The engine itself holds no implementation of the exercise.
 
 The fits start from random coefficients that the contract leaves to the
 student. So each fit is called several times from the same seed: with
 ``steps=0`` (its starting coefficients), a few small step counts (its
 trajectory) and the full budget, and the check replays gradient descent from
 the student's own start. The observers report the grader's data as well (the
-Gram matrix of the design ``[1, x, x^2, x^3]``), which is what the check needs
-to replay it.
+Gram matrix of the design ``[1, x, x^2, x^3]``); the check reads it from the
+reference's facts, never from the submission's.
 """
 
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
 from autograder.namespace import SubmissionNamespace
 from autograder.observers import observer
-from autograder.observers.common import attempt, as_numpy, seed_everything, type_name
-
-
-def correct_predict(x: Any, coeffs: Any) -> Any:
-    """``a + b x + c x^2 + d x^3`` for arrays and tensors (the grader's own)."""
-    a, b, c, d = coeffs
-    return a + b * x + c * x ** 2 + d * x ** 3
-
-
-def correct_grad(x: Any, y: Any, coeffs: Any) -> np.ndarray:
-    """Gradient of the sum of squared errors w.r.t. (a, b, c, d), as float64 NumPy."""
-    x = np.asarray(as_numpy(x), dtype=np.float64)
-    y = np.asarray(as_numpy(y), dtype=np.float64)
-    a, b, c, d = (float(as_numpy(v)) for v in coeffs)
-    with np.errstate(all="ignore"):  # a diverging fit is the student's to see, not ours to warn about
-        residual2 = 2.0 * (a + b * x + c * x ** 2 + d * x ** 3 - y)
-        return np.array([np.sum(residual2 * x ** k) for k in range(4)])
-
-
-@contextmanager
-def supplied_helpers(fn: Any, helpers: dict[str, Callable[..., Any]]) -> Iterator[None]:
-    """Let ``fn`` see the grader's helpers in place of its own while it runs.
-
-    Only names the submission itself defines are replaced (nothing is added),
-    and the originals are restored afterwards. Where the grader's helper cannot
-    handle a call (the student passes coefficients in some form of their own),
-    the student's function answers it instead.
-    """
-    scope = getattr(fn, "__globals__", None)
-    if not isinstance(scope, dict):
-        yield
-        return
-    saved = {name: scope[name] for name in helpers if name in scope}
-    scope.update({name: _prefer(helpers[name], own) for name, own in saved.items()})
-    try:
-        yield
-    finally:
-        scope.update(saved)
-
-
-def _prefer(correct: Callable[..., Any], own: Any) -> Callable[..., Any]:
-    def helper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return correct(*args, **kwargs)
-        except Exception:  # not a call the contract's signature covers: let the student's code answer
-            return own(*args, **kwargs)
-
-    return helper
-
+from autograder.observers.common import as_numpy, attempt, seed_everything, supplied_helpers, type_name
 
 def coefficients_of(value: Any) -> np.ndarray:
     """What a fit returned as 4 float64 numbers; raises ValueError describing it otherwise."""
@@ -99,15 +52,10 @@ def _scalar(v: Any) -> float:
 
 
 def design_facts(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """The grader's data, summarised: what the check needs to replay gradient descent."""
+    """The grader's data, summarised: what the check needs to replay gradient descent and to
+    compute the sum of squared errors of any coefficients, ``c.G.c - 2 c.xty + yty``."""
     design = np.stack([x ** k for k in range(4)], axis=1)
     return {"n": int(x.size), "gram": design.T @ design, "xty": design.T @ y, "yty": float(y @ y)}
-
-
-def sse(x: np.ndarray, y: np.ndarray, coeffs: np.ndarray) -> float:
-    """Sum of squared errors of the cubic ``coeffs`` on the grader's data."""
-    with np.errstate(all="ignore"):
-        return float(np.sum((correct_predict(x, coeffs) - y) ** 2))
 
 
 def _sample(seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,36 +93,45 @@ def observe_grad(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, A
     """``poly_grad`` at random points, targets and coefficients (NumPy float64 inputs)."""
     poly_grad = ns.get("poly_grad")
     seed = int(params.get("seed", 0))
-    cases = []
+    cases: list[dict[str, Any]] = []
+    swapped: list[str] = []
     for i, n in enumerate(params.get("sizes", [50, 50, 13])):
         x, y, coeffs = _sample(seed + i, int(n))
-        with supplied_helpers(poly_grad, {"poly_predict": correct_predict}):
+        with supplied_helpers(poly_grad, params) as names:
             value, error = attempt(lambda: poly_grad(x.copy(), y.copy(), coeffs.copy()))
+        swapped = names
         cases.append({"n": int(n), "coeffs": coeffs, "error": error, "type": type_name(value),
                       "value": None if error else as_numpy(value)})
-    return {"cases": cases}
+    return {"cases": cases, "supplied": swapped}
 
 
 def observe_fit(fit: Callable[..., Any], params: dict[str, Any], torch_inputs: bool) -> dict[str, Any]:
-    """Run ``fit(x, y, lr, steps)`` from the same seed for each probe step count and the full budget.
+    """Run ``fit(x, y, lr, steps)`` from the same seed for each probe step count and the full
+    budget, on y = sin(x), and once more with the full budget on a second target of the
+    grader's (``variant``: y = scale * sin(x) + offset), so that a fit has to fit the data
+    it is given.
 
     ``torch_inputs``: offer x, y as float32 tensors (as the slides do) and fall back
     to NumPy arrays when the function raises on tensors.
     """
     seed = int(params.get("seed", 0))
     lr, steps = float(params.get("lr", 1e-6)), int(params.get("steps", 2000))
+    variant = params.get("variant", {"scale": -1.0, "offset": 0.5})
+    scale, offset = float(variant["scale"]), float(variant["offset"])
     x = np.linspace(-math.pi, math.pi, int(params.get("n", 2000)))
-    y = np.sin(x)
-    inputs = {"numpy": lambda: (x.copy(), y.copy())}
-    if torch_inputs:
-        x_t = torch.linspace(-math.pi, math.pi, x.size)
-        inputs = {"torch": lambda: (x_t.clone(), torch.sin(x_t)), **inputs}
-    helpers = {"poly_grad": correct_grad, "poly_predict": correct_predict}
+    x_t = torch.linspace(-math.pi, math.pi, x.size)
+    targets = {"sin": (np.sin(x), torch.sin(x_t)),
+               "variant": (scale * np.sin(x) + offset, scale * torch.sin(x_t) + offset)}
+    kinds = ["torch", "numpy"] if torch_inputs else ["numpy"]
+    swapped: list[str] = []
 
-    def run(k: int, kind: str) -> dict[str, Any]:
+    def run(k: int, kind: str, target: str = "sin") -> dict[str, Any]:
+        y, y_t = targets[target]
+        args = (x_t.clone(), y_t.clone()) if kind == "torch" else (x.copy(), y.copy())
         seed_everything(seed)
-        with supplied_helpers(fit, helpers):
-            value, error = attempt(lambda: fit(*inputs[kind](), lr, k))
+        with supplied_helpers(fit, params) as names:
+            value, error = attempt(lambda: fit(*args, lr, k))
+        swapped[:] = names
         coeffs, bad_return = None, None
         if error is None:
             try:
@@ -182,10 +139,9 @@ def observe_fit(fit: Callable[..., Any], params: dict[str, Any], torch_inputs: b
             except Exception as exc:  # odd return values may fail in odd ways
                 bad_return = str(exc) if isinstance(exc, ValueError) else (
                     f"returned a {type_name(value)} that could not be read as 4 numbers")
-        return {"steps": k, "coeffs": coeffs, "error": error, "bad_return": bad_return,
-                "loss": None if coeffs is None else sse(x, y, coeffs)}
+        return {"steps": k, "coeffs": coeffs, "error": error, "bad_return": bad_return}
 
-    kind = next(iter(inputs))
+    kind = kinds[0]
     final = run(steps, kind)
     if final["error"] is not None and kind != "numpy":
         fallback = run(steps, "numpy")
@@ -194,8 +150,11 @@ def observe_fit(fit: Callable[..., Any], params: dict[str, Any], torch_inputs: b
     probes = [run(int(k), kind) for k in params.get("probes", [0, 1])]
     first = next((p for p in probes if p["coeffs"] is not None), None)
     repeat = run(first["steps"], kind) if first else None
-    return {"data": {**design_facts(x, y), "lr": lr}, "input_kind": kind,
-            "final": final, "probes": probes, "repeat": repeat}
+    return {"data": {**design_facts(x, targets["sin"][0]), "lr": lr},
+            "variant_data": {**design_facts(x, targets["variant"][0]), "lr": lr,
+                             "scale": scale, "offset": offset},
+            "input_kind": kind, "final": final, "probes": probes, "repeat": repeat,
+            "variant": run(steps, kind, "variant"), "supplied": swapped}
 
 
 @observer("poly.fit_numpy")

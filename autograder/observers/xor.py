@@ -1,8 +1,11 @@
 """Observers of the ``xor`` assignment: the XOR problem (layout tutorial, last exercise).
 
 Every observer trains or evaluates on the four XOR corners. Facts only: shapes,
-weights, outputs, loss curves and predictions on a grid; whether they are right
-is decided in ``autograder.checks.xor``.
+weights before and after training, outputs, loss curves; whether they are right
+is decided in ``autograder.checks.xor``. Each fact is a claim: the checks take
+their inputs (points, corners, grid, seeds) from the reference's facts and
+recompute predictions and losses from the reported weights, so the inputs and
+outputs sent here only help explain a mistake.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from torch import nn
 
 from autograder.namespace import SubmissionNamespace
 from autograder.observers import observer
-from autograder.observers.common import as_numpy, attempt, linear_layers, param_shapes, type_name
+from autograder.observers.common import (
+    as_numpy, attempt, linear_layers, param_shapes, registered_parameters, seed_everything, type_name,
+)
 
 CORNERS = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
 TARGETS = (0.0, 1.0, 1.0, 0.0)
@@ -56,6 +61,7 @@ def linears_in_call_order(model: nn.Module, x: torch.Tensor) -> tuple[list[nn.Li
 
 
 def layer_facts(layers: list[nn.Linear]) -> list[dict[str, Any]]:
+    """Weight and bias of each layer as float64 arrays: what the check recomputes from."""
     return [
         {"weight": as_numpy(layer.weight),
          "bias": None if layer.bias is None else as_numpy(layer.bias)}
@@ -73,30 +79,34 @@ def observe_xor_shapes(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[
                 "is_module": False}
     X, _ = xor_data()
     layers, called = linears_in_call_order(model, X)
-    forward_shapes = [list(p.shape) for layer in layers for p in layer.parameters(recurse=False)]
+    forward_shapes = [list(p.shape) for layer in layers for p in registered_parameters(layer)]
     return {
         "n_hidden": n_hidden,
         "shapes": param_shapes(model),
         "forward_shapes": forward_shapes,
         "layers_called": called,
-        "is_module": isinstance(model, nn.Module),
+        "is_module": True,
     }
+
+
+def forward_inputs(params: dict[str, Any]) -> torch.Tensor:
+    """The four corners and ``n_random`` seeded points of [-1, 2]^2: the batch xor.forward uses."""
+    X, _ = xor_data()
+    generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
+    return torch.cat([X, torch.rand(int(params.get("n_random", 12)), 2, generator=generator) * 3.0 - 1.0])
 
 
 @observer("xor.forward")
 def observe_xor_forward(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
     """Output of a fresh ``XOR(n_hidden)`` on the corners and random points, plus its weights.
 
-    The check recomputes Linear-Sigmoid-Linear from these weights, so a forward
-    that returns the truth table (or anything else) regardless of the weights
-    shows up as a mismatch.
+    The check recomputes Linear-Sigmoid-Linear from these weights on the
+    reference's inputs, so a forward that returns the truth table (or anything
+    else) regardless of the weights shows up as a mismatch.
     """
     n_hidden = int(params.get("n_hidden", 2))
-    n_random = int(params.get("n_random", 12))
     model = ns.get("XOR")(n_hidden)
-    X, _ = xor_data()
-    generator = torch.Generator().manual_seed(int(params.get("seed", 0)))
-    inputs = torch.cat([X, torch.rand(n_random, 2, generator=generator) * 3.0 - 1.0])
+    inputs = forward_inputs(params)
     layers, called = linears_in_call_order(model, inputs.clone())
     with torch.no_grad():
         output, error = attempt(lambda: model(inputs.clone()))
@@ -123,45 +133,49 @@ def losses_as_floats(returned: Any) -> tuple[np.ndarray | None, str | None]:
     return None, None
 
 
-def parameters_vector(model: nn.Module) -> np.ndarray:
-    tensors = [p.detach().double().ravel() for p in model.parameters()]
-    return torch.cat(tensors).numpy().copy() if tensors else np.zeros(0)
+def train_and_record(model: nn.Module, train_xor: Any) -> dict[str, Any]:
+    """Call ``train_xor(model, X, y)`` with its defaults; record the weights before and after.
 
-
-def training_run(make_model: Any, train_xor: Any, seed: int) -> dict[str, Any]:
-    """Seed, build a model, call ``train_xor(model, X, y)`` with its defaults, record the result."""
-    torch.manual_seed(seed)
-    model, error = attempt(make_model)
-    if error is not None:
-        return {"error": error, "stage": "model"}
+    The layers are reported in the order ``forward`` calls them after training,
+    each with its weights from before training (``None`` for a layer that
+    ``train_xor`` created), so the check can recompute the model's loss at both
+    ends of the curve ``train_xor`` returned.
+    """
     X, y = xor_data()
-    before, _ = attempt(lambda: parameters_vector(model))
+    before = {id(layer): layer_facts([layer])[0] for layer in linear_layers(model)}
     returned, error = attempt(lambda: train_xor(model, X, y))
     if error is not None:
         return {"error": error, "stage": "train"}
-    after, _ = attempt(lambda: parameters_vector(model))
+    layers, _ = linears_in_call_order(model, xor_data()[0])
     losses, convert_error = losses_as_floats(returned)
-    changed = (
-        float(np.max(np.abs(after - before)))
-        if before is not None and after is not None and before.shape == after.shape and before.size
-        else None
-    )
     return {
         "error": None,
         "returned_type": type_name(returned),
         "losses": losses,
         "convert_error": convert_error,
-        "max_param_change": changed,
+        "initial": [before.get(id(layer)) for layer in layers],
+        "final": layer_facts(layers),
     }
+
+
+def training_run(make_model: Any, train_xor: Any, seed: int) -> dict[str, Any]:
+    """Seed, build a model, train it with ``train_xor``'s defaults and record what happened."""
+    seed_everything(seed)
+    model, error = attempt(make_model)
+    if error is not None:
+        return {"error": error, "stage": "model"}
+    return train_and_record(model, train_xor)
 
 
 @observer("xor.loss_decrease")
 def observe_xor_loss_decrease(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
     """``train_xor(XOR(), X, y)`` with the student's defaults, and on a grader-built network.
 
-    The second run trains a plain Linear-Sigmoid-Linear built here, so that a
-    correct ``train_xor`` is recognised even when the student's ``XOR`` is the
-    broken part (one mistake costs one item).
+    The second run trains a plain Linear-Sigmoid-Linear built here under the
+    item's seed, so that a correct ``train_xor`` is recognised even when the
+    student's ``XOR`` is the broken part (one mistake costs one item). The
+    reference's run builds the very same network, so the check knows its
+    starting weights exactly.
     """
     seed = int(params.get("seed", 0))
     width = int(params.get("grader_hidden", 16))
@@ -175,8 +189,11 @@ def observe_xor_loss_decrease(ns: SubmissionNamespace, params: dict[str, Any]) -
         training_run(xor_class, train_xor, seed) if xor_class is not None
         else {"error": "`XOR` is not defined", "stage": "model"}
     )
+    X, _ = xor_data()
     return {
         "seed": seed,
+        "corners": X,
+        "targets": np.asarray(TARGETS),
         "own_model": own,
         "grader_model": training_run(grader_model, train_xor, seed),
         "grader_hidden": width,
@@ -185,10 +202,11 @@ def observe_xor_loss_decrease(ns: SubmissionNamespace, params: dict[str, Any]) -
 
 @observer("xor.boundary")
 def observe_xor_boundary(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """Per seed: train ``XOR()`` with ``train_xor``'s defaults, then predict on corners and a grid.
+    """Per seed: train ``XOR()`` with ``train_xor``'s defaults; its weights, losses and outputs.
 
-    Sends raw outputs; the check thresholds them and decides which grid points
-    count as a corner's neighbourhood.
+    The check computes the predictions itself from the trained weights; the raw
+    outputs on the corners and the grid only tell it which activation the
+    student's forward applies between the two layers.
     """
     seeds = [int(s) for s in params.get("seeds", [0, 1, 2, 3, 4])]
     grid = unit_grid(int(params.get("points_per_axis", 21)))
@@ -196,12 +214,11 @@ def observe_xor_boundary(ns: SubmissionNamespace, params: dict[str, Any]) -> dic
     X, _ = xor_data()
     runs = []
     for seed in seeds:
-        torch.manual_seed(seed)
+        seed_everything(seed)
         model = xor_class()
-        X_train, y_train = xor_data()
-        _, error = attempt(lambda: train_xor(model, X_train, y_train))
-        runs.append({"seed": seed, "error": error, **predictions(model, X, grid)})
-    return {"corners": X, "targets": np.asarray(TARGETS), "grid": grid, "runs": runs}
+        run = train_and_record(model, train_xor)
+        runs.append({"seed": seed, **run, **predictions(model, X, grid)})
+    return {"seeds": seeds, "corners": X, "targets": np.asarray(TARGETS), "grid": grid, "runs": runs}
 
 
 def predictions(model: nn.Module, corners: torch.Tensor, grid: torch.Tensor) -> dict[str, Any]:

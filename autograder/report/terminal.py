@@ -33,11 +33,18 @@ def print_result(result: SubmissionResult, console: Console | None = None, show_
 
 
 def print_batch_table(rows: list[SubmissionResult], console: Console | None = None) -> None:
-    """A compact one-line-per-submission table (the demo's summary)."""
+    """A compact one-line-per-submission table (the demo's summary).
+
+    On a terminal, a rich table as wide as the terminal; otherwise (a pipe, a
+    CI log) plain tab-separated lines, never cut to an assumed 80 columns.
+    """
     console = console or Console()
     if not rows:
         return
     ids = [item.id for item in rows[0].rubric]
+    if not console.is_terminal:
+        _print_tsv(rows, ids, console)
+        return
     table = Table(title=f"{rows[0].assignment}", expand=False)
     table.add_column("submission")
     for item_id in ids:
@@ -51,3 +58,12 @@ def print_batch_table(rows: list[SubmissionResult], console: Console | None = No
             cells.append(f"[{STYLE[item.status]}]{item.score:g}[/]" if item else "-")
         table.add_row(result.submission, *cells, f"{result.score:g}/{result.max_score:g}")
     console.print(table)
+
+
+def _print_tsv(rows: list[SubmissionResult], ids: list[str], console: Console) -> None:
+    lines = ["\t".join(["submission", *ids, "total"])]
+    for result in rows:
+        by_id = {item.id: item for item in result.rubric}
+        cells = [f"{by_id[i].score:g}" if i in by_id else "-" for i in ids]
+        lines.append("\t".join([result.submission, *cells, f"{result.score:g}/{result.max_score:g}"]))
+    console.file.write(f"# {rows[0].assignment}\n" + "\n".join(lines) + "\n")

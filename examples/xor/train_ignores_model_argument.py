@@ -1,8 +1,9 @@
 """Mistake: train_xor builds and trains a new XOR() instead of the model it is given.
 
 The returned losses fall, but the caller's model is never trained.
-Should lose: xor.loss_decrease (half: the losses fall but the model passed in did
-not change) and xor.boundary (0 of 5 seeds: the model stays untrained).
+Should lose: xor.loss_decrease (the returned losses are not the losses of the model
+it was given, which did not change) and xor.boundary (0 of 5 seeds: the model
+stays untrained).
 """
 
 import torch

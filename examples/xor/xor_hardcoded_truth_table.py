@@ -1,11 +1,12 @@
 """Mistake (a cheat): forward returns the XOR truth table instead of computing it.
 
 The layers run (so training does not crash) but are multiplied by zero; the
-answer comes from rounding the inputs, whatever the weights are. Its predictions
-are perfect, so xor.boundary passes on every seed: only xor.forward, which
-recomputes Linear-Sigmoid-Linear from the model's own weights, catches it.
-Should lose: xor.forward. xor.loss_decrease passes through the grader-built
-network (the loss on this model is 0 from the first epoch).
+answer comes from rounding the inputs, whatever the weights are. The grader
+judges a trained model by its weights, never by outputs it reports: xor.forward
+recomputes Linear-Sigmoid-Linear from the model's own weights, and xor.boundary
+predicts from the trained weights, which never learn here.
+Should lose: xor.forward and xor.boundary. xor.loss_decrease passes through the
+grader-built network (the loss on this model is 0 from the first epoch).
 """
 
 import torch
