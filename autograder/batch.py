@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.grade import Grader, submission_cache_key
-from autograder.report import gradebook, json_report
+from autograder.report import gradebook, instructor, json_report
 from autograder.results import SubmissionResult
 from autograder.submission import SubmissionError, discover, entry_id, file_digest
 
@@ -95,6 +95,7 @@ def run(grader: Grader, directory: Path, outdir: Path, resume: bool = False,
             if on_done:
                 on_done(entry, result)
     gradebook.write_summary(grader.spec, report.result_files, outdir)
+    instructor.write(grader.spec, report.result_files, outdir)
     return report
 
 

@@ -78,6 +78,8 @@ def test_gradebook_csv_and_statistics(pool, class_folder, tmp_path):
     assert by_student["broken"][-1] == str(len(ids))
     stats = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert stats["submissions"] == 6
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "6 submissions" in report and "broken.ipynb" in report
     mse = next(i for i in stats["items"] if i["id"] == "linreg.mse")
     assert mse["statuses"]["passed"] == 4 and mse["statuses"]["partial"] == 1
     assert mse["statuses"]["error"] == 1

@@ -70,7 +70,7 @@ def test_examples_state_which_items_they_lose() -> None:
 
 def test_shapes_pinned_feedback() -> None:
     assert outcome("reference", "xor.shapes").feedback == (
-        "XOR(2) has the parameter shapes (2,2) (2,) (1,2) (1,)."
+        "XOR(2), XOR(5) have the parameter shapes (2,2) (2,) (1,2) (1,) and so on for each width."
     )
     wrong = outcome("xor_wrong_hidden_shape", "xor.shapes")
     assert wrong.status == "failed"
@@ -602,6 +602,25 @@ def test_shapes_read_registered_parameters_not_an_overridden_parameters(tmp_path
                          observation(str(SPEC.reference), "xor.shapes"))
     assert result.status == "failed"
     assert "parameter 1 has shape (4,2), expected (2,2)" in result.feedback
+
+
+def test_shapes_answer_every_width_asked(tmp_path: Path) -> None:
+    """XOR(2) right but the width hard-coded: no credit, and the message says why."""
+    path = tmp_path / "submission.py"
+    path.write_text((EXAMPLES / "correct.py").read_text().replace("nn.Linear(2, n_hidden)", "nn.Linear(2, 2)")
+                    .replace("nn.Linear(n_hidden, 1)", "nn.Linear(2, 1)"))
+    result = outcome_for(SPEC.item("xor.shapes"), observe_file(path, "xor", "xor.shapes"),
+                         observation(str(SPEC.reference), "xor.shapes"))
+    assert result.status == "failed"
+    assert "XOR(2) is right, but XOR(5): parameter 1 has shape (2,2), expected (5,2)" in result.feedback
+    assert "from the n_hidden argument" in result.feedback
+
+
+def test_shapes_copied_from_the_contract_do_not_answer_other_widths() -> None:
+    contract = {"n_hidden": 2, "is_module": True, "layers_called": True,
+                "shapes": [[2, 2], [2], [1, 2], [1]], "forward_shapes": [[2, 2], [2], [1, 2], [1]]}
+    assert judge("xor.shapes", {"configs": [contract]}).status == "failed"  # one answer, two asked
+    assert judge("xor.shapes", {"configs": [contract, contract]}).status == "failed"
 
 
 # --- any record: an outcome, never a grader error -----------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from autograder.checks import check
-from autograder.checks.claims import Malformed, array_of, field, guarded, has_shape, short
+from autograder.checks.claims import Malformed, answers, array_of, field, guarded, has_shape, short
 from autograder.checks.common import compare_shapes, fmt_shapes, max_abs_diff
 from autograder.results import Outcome
 
@@ -167,19 +167,38 @@ def shape_list(value: Any, what: str, limit: int = 64) -> list[list[int]]:
 @check("xor.shapes")
 @guarded
 def check_xor_shapes(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
-    """``XOR(n_hidden)`` has the reference's parameter shapes, in registration or forward order."""
-    what = f"XOR({expected['n_hidden']})"
-    if not field(observed, "is_module", bool):
-        return Outcome.failed(
-            f"{what} is not a torch.nn.Module: declare `class XOR(nn.Module)` and call "
-            "super().__init__() first in __init__."
-        )
-    want = expected["shapes"]
-    shapes = shape_list(field(observed, "shapes"), "the parameter shapes")
-    in_forward_order = shape_list(field(observed, "forward_shapes"), "the shapes in forward order")
-    if want in (shapes, in_forward_order):
-        return Outcome.passed(f"{what} has the parameter shapes {fmt_shapes(want)}.")
-    return Outcome.failed(compare_shapes(shapes, want, what) or "shapes differ")
+    """``XOR(n)`` has the reference's parameter shapes for every width the reference was asked.
+
+    The first width is the contract's ``XOR(2)``; the others show that the
+    layers follow the argument, as the contract defines them (Linear(2,
+    n_hidden), ...). Shapes right at ``XOR(2)`` only are not enough: they are
+    printed in the contract, so copying them must not earn the item.
+    """
+    asked = expected["configs"]
+    configs = answers(field(observed, "configs"), len(asked), "XOR(n_hidden) models")
+    verdicts = [_shapes_verdict(config, want) for config, want in zip(configs, asked, strict=True)]
+    if all(v is None for v in verdicts):
+        widths = ", ".join(f"XOR({w['n_hidden']})" for w in asked)
+        return Outcome.passed(f"{widths} have the parameter shapes "
+                              f"{fmt_shapes(asked[0]['shapes'])} and so on for each width.")
+    if verdicts[0] is not None:
+        return Outcome.failed(verdicts[0])
+    first = next(v for v in verdicts if v is not None)
+    return Outcome.failed(f"XOR({asked[0]['n_hidden']}) is right, but {first} Build the layers "
+                          "from the n_hidden argument, not a fixed width.")
+
+
+def _shapes_verdict(config: Any, want: dict[str, Any]) -> str | None:
+    """None when one model's shapes match the reference's; otherwise what is wrong."""
+    what = f"XOR({want['n_hidden']})"
+    if not field(config, "is_module", bool):
+        return (f"{what} is not a torch.nn.Module: declare `class XOR(nn.Module)` and call "
+                "super().__init__() first in __init__.")
+    shapes = shape_list(field(config, "shapes"), "the parameter shapes")
+    in_forward_order = shape_list(field(config, "forward_shapes"), "the shapes in forward order")
+    if want["shapes"] in (shapes, in_forward_order):
+        return None
+    return compare_shapes(shapes, want["shapes"], what) or f"{what}: the shapes differ."
 
 
 # --- xor.forward --------------------------------------------------------------------------

@@ -71,9 +71,18 @@ def layer_facts(layers: list[nn.Linear]) -> list[dict[str, Any]]:
 
 @observer("xor.shapes")
 def observe_xor_shapes(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """Parameter shapes of ``XOR(n_hidden)`` in registration order and in forward order."""
-    n_hidden = int(params.get("n_hidden", 2))
-    model = ns.get("XOR")(n_hidden)
+    """Parameter shapes of ``XOR(n)`` for every width ``n`` the spec asks about.
+
+    Several widths, so that the shapes depend on the argument: a record that
+    copies the contract's shapes for XOR(2) does not answer XOR(5).
+    """
+    xor_class = ns.get("XOR")
+    return {"configs": [shapes_of(xor_class, int(n)) for n in params.get("widths", [2])]}
+
+
+def shapes_of(xor_class: Any, n_hidden: int) -> dict[str, Any]:
+    """Registered parameter shapes of ``XOR(n_hidden)``, in registration and in forward order."""
+    model = xor_class(n_hidden)
     if not isinstance(model, nn.Module):
         return {"n_hidden": n_hidden, "shapes": [], "forward_shapes": [], "layers_called": False,
                 "is_module": False}

@@ -55,16 +55,17 @@ def test_truth_table_with_made_up_curve_earns_only_the_shapes(graders) -> None:
     assert "outputs are not Linear(2, n_hidden), Sigmoid, Linear(n_hidden, 1)" in by_id["xor.boundary"]
 
 
-def test_made_up_records_earn_only_the_shapes(graders) -> None:
+def test_made_up_records_earn_nothing(graders) -> None:
     """Every item's record forged inside the item (once worth 10 of 10).
 
-    The contract lists XOR(2)'s four parameter shapes, and that list is all
-    xor.shapes asks: forging it is writing the answer, as hard as the layers.
+    The contract prints XOR(2)'s four parameter shapes; xor.shapes also asks
+    XOR(5), so the copied list does not answer it.
     """
     result = graders[A].grade(ATTACKS / "xor_forges_every_item.py")
-    assert _scores(result) == {"xor.shapes": 2.0, "xor.forward": 0.0, "xor.loss_decrease": 0.0,
+    assert _scores(result) == {"xor.shapes": 0.0, "xor.forward": 0.0, "xor.loss_decrease": 0.0,
                                "xor.boundary": 0.0}, _explain(result)
-    assert [i.status for i in result.rubric] == ["passed", "failed", "failed", "failed"], _explain(result)
+    assert [i.status for i in result.rubric] == ["failed"] * 4, _explain(result)
+    assert "XOR(2) is right, but XOR(5)" in result.rubric[0].feedback
 
 
 def test_forged_oversized_boundary_record_costs_that_item_only(graders) -> None:

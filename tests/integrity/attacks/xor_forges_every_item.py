@@ -5,9 +5,9 @@ filled with values that cost nothing to make up: the contract's shapes for
 XOR(2), truth-table outputs beside weights that do not produce them, hand-picked
 weights that solve XOR with falling curves that are not their losses. The item
 is found from the grader's own frames. Before the checks recomputed outputs
-and losses from the weights, such records earned 7 of 10. Expected: only
-xor.shapes, whose answer (the four shapes the contract lists) is the whole
-question; nothing else.
+and losses from the weights, such records earned 7 of 10. Expected: nothing.
+xor.shapes asks for XOR(2) and XOR(5): the four shapes the contract prints for
+XOR(2), copied for every width asked, do not answer XOR(5).
 """
 import base64
 import json
@@ -75,8 +75,9 @@ def boundary_run(seed):
 
 
 RECORDS = {
-    "xor.shapes": {"n_hidden": 2, "shapes": [[2, 2], [2], [1, 2], [1]],
-                   "forward_shapes": [[2, 2], [2], [1, 2], [1]], "layers_called": True, "is_module": True},
+    "xor.shapes": {"configs": [{"n_hidden": 2, "shapes": [[2, 2], [2], [1, 2], [1]],
+                                "forward_shapes": [[2, 2], [2], [1, 2], [1]], "layers_called": True,
+                                "is_module": True}] * 2},
     "xor.forward": {"inputs": array(FORWARD_INPUTS), "output": array(truth(FORWARD_INPUTS)),
                     "output_type": "torch.Tensor", "error": None, "layers": SMALL, "layers_called": True},
     "xor.loss_decrease": {"seed": 0, "corners": array(CORNERS), "targets": array(TARGETS), "own_model": run(),
