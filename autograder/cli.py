@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--show-output", action="store_true", help="also show what your code printed")
     check.add_argument("--plot", type=Path, metavar="PNG",
                        help="save a picture of your results (e.g. the XOR decision boundary)")
+    check.add_argument("--html", type=Path, metavar="REPORT.html",
+                       help="save your results and their pictures as one self-contained web page")
 
     demo = sub.add_parser("demo", help="grade the shipped example submissions of every assignment",
                           description="Grade examples/<assignment>/ for every assignment and print "
@@ -176,18 +178,28 @@ def _check(args: argparse.Namespace) -> int:
     with _grader(args.assignment, visible_only=True) as grader:
         full, observations = grader.grade_with_observations(args.path)
         result = full.only_visible()
-        if args.plot:
-            from autograder.report import plots
-
-            shown = {i.id for i in result.rubric}
-            if plots.save({k: v for k, v in observations.items() if k in shown},
-                          grader.expected, args.plot, title=result.submission):
-                print(f"picture saved to {args.plot}")
-            else:
-                print("no picture: none of the visible items produced a curve or a boundary to draw")
+        if args.plot or args.html:
+            _pictures(args, grader, result, observations)
     terminal.print_result(result, show_output=args.show_output)
     ok = all(item.status == "passed" for item in result.rubric)
     return ExitCode.GRADED if ok else ExitCode.CHECK_FAILED
+
+
+def _pictures(args: argparse.Namespace, grader, result, observations) -> None:  # type: ignore[no-untyped-def]
+    """Draw the visible items' pictures into ``--plot`` and/or ``--html``; hidden items never reach them."""
+    from autograder.report import plots, student_html
+
+    visible = {i.id: i.title for i in result.rubric}
+    params = {i.id: i.check for i in grader.spec.items if i.id in visible}
+    found = plots.sections(observations, grader.expected, visible, params)
+    if args.plot:
+        if plots.save(found, args.plot, title=result.submission):
+            print(f"picture saved to {args.plot}")
+        else:
+            print("no picture: none of the visible items has a curve, a fit or a boundary to draw")
+    if args.html:
+        student_html.write(result, found, args.html)
+        print(f"report saved to {args.html}")
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -11,7 +11,8 @@ Every cell is bounded: after ``cell_seconds`` it is interrupted and the next
 cell runs, so a sheet's 50,000-epoch training loop at top level costs a few
 seconds, not minutes, and the names defined before and after it survive.
 Cells tagged ``skip-execution`` (nbclient's tag) or ``autograder-skip`` are not
-run. Shell escapes (``!pip install``) are not executed. Missing optional
+run. Shell escapes (``!pip install``) are not executed; the template's own
+self-check cell (``!autograder check ...``) is skipped without a note. Missing optional
 display packages (seaborn, ...) are replaced by inert stubs so that an
 ``import seaborn as sns`` cell does not lose the imports after it.
 
@@ -103,11 +104,46 @@ class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self.notes.add("stub", detail=module.__name__.split(".")[0], cell=-1)  # one note per package
 
 
+QUOTE_CHARS = 60  # a cell's first line, as quoted in a note: enough to recognise it
+
+# The student templates end with a cell running the self-check (``!autograder check ...``).
+# Grading that cell again is pointless, and a note about it on every check is noise.
+_SELF_CHECK = re.compile(r"\s*(?:\S*python[0-9.]*\s+-m\s+)?autograder\s+check(?:\s|$)")
+
+
+_SHELL_CHAINING = frozenset(";&|`$<>\n")
+
+
+def is_self_check(command: str) -> bool:
+    """Whether a shell escape runs the student's own self-check, which needs no note.
+
+    Only the plain command: one that chains another (``autograder check x; pip
+    install y``) keeps its note, since the other part was not run either.
+    """
+    return bool(_SELF_CHECK.match(command)) and not _SHELL_CHAINING & set(command)
+
+
 def _first_line(source: str) -> str:
+    """The cell's first non-empty line, shortened: what the student sees at the top of it."""
     for line in source.splitlines():
         if line.strip():
-            return line.strip()[:80]
+            line = line.strip()
+            return line if len(line) <= QUOTE_CHARS else line[:QUOTE_CHARS - 3].rstrip() + "..."
     return ""
+
+
+def _cell_label(program: dict[str, Any], position: int) -> str:
+    """Name a cell the way the student finds it: code cell N in Jupyter, line N in a module.
+
+    A notebook's program holds its code cells only, in order, so the position
+    among them is the count a student makes by hand (markdown cells are not
+    counted). The quoted line comes from the grader's own copy of the program.
+    """
+    cell = program["cells"][position]
+    quote = _first_line(cell["source"])
+    if program.get("kind") == "ipynb":
+        return f'Code cell {position + 1} ("{quote}")'
+    return f"The statement at line {cell.get('line', cell['index'])} (`{quote}`)"
 
 
 class _CellTimer:
@@ -140,7 +176,8 @@ def _make_shell(notes: "_Notes"):  # type: ignore[no-untyped-def]
             return None
 
         def system(self, cmd: str) -> None:
-            notes.add("shell", detail=str(cmd)[:60])
+            if not is_self_check(str(cmd)):
+                notes.add("shell", detail=str(cmd)[:60])
 
         def getoutput(self, cmd: str, split: bool = True, depth: int = 0) -> list[str]:
             self.system(cmd)
@@ -272,10 +309,11 @@ def _render_note(note: Any, program: dict[str, Any], plan: dict[str, Any]) -> st
         return None
     cell = cells[position]
     if kind == "shell":
+        if is_self_check(detail):
+            return None  # the template's own self-check cell: nothing the student must act on
         command = f" `!{detail}`" if detail and detail in cell["source"] else ""
         return f"Shell command{command} was not run: shell commands are disabled while grading."
-    label = "Cell" if program.get("kind") == "ipynb" else "The statement at line"
-    where = f"{label} {cell.get('line', cell['index'])} (`{_first_line(cell['source'])}`)"
+    where = _cell_label(program, position)
     if kind == "timeout":
         return (f"{where} was stopped after {float(limits.get('cell_seconds', 5.0)):g} s (long "
                 "training at top level is not needed for grading); names it defined before that "

@@ -170,15 +170,18 @@ def check_dataset(observed: dict[str, Any], expected: dict[str, Any], params: di
         _dataset_type_and_len(observed, n),
         _item_format(items),
         _loader_batches(loader, n, batch_size, params.get("expected_batches", 4)),
-        _numpy_inputs(_field(observed, "numpy", dict), expected["numpy"], atol, explain=values_msg is None),
+        _other_data(_field(observed, "small", dict), expected["small"], atol,
+                    "NonLinearRegressionData on float32 tensors", explain=values_msg is None),
     ]
+    hint = _numpy_hint(observed.get("numpy"), expected["numpy"], atol)
     if values_msg is not None:
         others = " ".join(msg for ok, msg in parts if not ok)
         return Outcome.failed(f"{values_msg} {others}".strip())
     every_item_raised = bool(items) and all(_error_of(i) for i in items)
-    return _combine(parts, f"NonLinearRegressionData: len, items (float32, shape (1,) or ()), its own data "
-                           f"and a DataLoader with batch_size {batch_size} all work.",
-                    ["items"] if every_item_raised else [])
+    outcome = _combine(parts, f"NonLinearRegressionData: len, items (float32, shape (1,) or ()), its own data "
+                              f"and a DataLoader with batch_size {batch_size} all work.",
+                       ["items"] if every_item_raised else [])
+    return Outcome(outcome.fraction, f"{outcome.feedback} {hint}".strip(), outcome.errored) if hint else outcome
 
 
 def _dataset_type_and_len(observed: dict[str, Any], n: int) -> Part:
@@ -283,26 +286,43 @@ def _loader_batches(loader: dict[str, Any], n: int, bs: int, expected_batches: i
     return True, ""
 
 
-def _numpy_inputs(facts: dict[str, Any], reference: dict[str, Any], atol: float, explain: bool = True) -> Part:
+def _other_data(facts: dict[str, Any], reference: dict[str, Any], atol: float, label: str,
+                explain: bool = True) -> Part:
+    """A dataset built on other data (the reference's): its length and items, as a part."""
     n = int(reference["n"])
-    what = f"NonLinearRegressionData on NumPy float64 arrays of {n} points"
+    what = f"{label} of {n} points"
     error = _error_of(facts)
     if error:
-        return False, (_raised(what, error) +
-                       " Convert the inputs with torch.as_tensor(x, dtype=torch.float32).")
+        return False, _raised(what, error)
     length = _field(facts, "len")
     if not _is_count(length, n):
         return False, f"{what}: len(d) is {_short(length, 40)}, expected {n}."
-    items = _answers(_field(facts, "items"), n, "items of the dataset built on NumPy arrays")
+    items = _answers(_field(facts, "items"), n, f"items of the {label}")
     for i, item in enumerate(items):
         problem = _item_problem(item)
         if problem:
-            hint = " Convert the inputs with torch.as_tensor(x, dtype=torch.float32)." if "dtype" in problem else ""
-            return False, f"{what}: d[{i}] {problem}.{hint}"
-    values = _items_from_instance(items, reference["x"], reference["y"], 1e-4 + atol, "NumPy arrays")
+            return False, f"{what}: d[{i}] {problem}."
+    values = _items_from_instance(items, reference["x"], reference["y"], 1e-4 + atol, label)
     if values is not None and not explain:
-        values = "The same happens for a dataset built on NumPy arrays."
+        values = f"The same happens for {label}."
     return values is None, values or ""
+
+
+def _numpy_hint(facts: Any, reference: dict[str, Any], atol: float) -> str:
+    """A pointer, worth no points, when the Dataset does not accept NumPy float64 arrays.
+
+    The contract passes 1-D float tensors, as the sheet does; NumPy input is a
+    convenience worth mentioning, never a requirement. A malformed record only
+    loses the hint.
+    """
+    try:
+        ok, message = _other_data(facts, reference, atol, "NonLinearRegressionData on NumPy float64 arrays")
+    except Malformed:
+        return ""
+    if ok:
+        return ""
+    return (f"Not graded, a hint: {message} The grader passes float32 tensors, as the sheet does; "
+            "torch.as_tensor(x, dtype=torch.float32) in __init__ would accept NumPy arrays too.")
 
 
 # ---------------------------------------------------------------------------- shapes

@@ -94,18 +94,31 @@ def observe_dataset(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str
         "items": _read_items(d, n),
         "loader": _read_loader(d, params.get("batch_size", 25)),
     }
-    x_small = rng.uniform(-4, 4, n_small)  # float64, as np.linspace or rng give them
-    y_small = rng.normal(0, 30, n_small)
-    small, small_error = attempt(lambda: dataset_cls(x_small.copy(), y_small.copy()))
-    facts["numpy"] = {
-        "n": n_small,
-        "x": x_small,
-        "y": y_small,
-        "error": small_error,
-        "len": attempt(lambda: len(small))[0] if small_error is None else None,
-        "items": _read_items(small, n_small) if small_error is None else [],
-    }
+    # A second size, again 1-D float32 tensors as the sheet passes them: catches a hard-coded
+    # length. Graded.
+    x_small = rng.uniform(-4, 4, n_small).astype(np.float32)
+    y_small = rng.normal(0, 30, n_small).astype(np.float32)
+    facts["small"] = _other_data(dataset_cls, torch.from_numpy(x_small.copy()),
+                                 torch.from_numpy(y_small.copy()), x_small, y_small)
+    # NumPy float64 input is not in the contract (Sheet 2.3's Dataset calls torch.reshape,
+    # which needs tensors): tried only so the feedback can mention it, never graded.
+    x_np, y_np = rng.uniform(-4, 4, n_small), rng.normal(0, 30, n_small)
+    facts["numpy"] = _other_data(dataset_cls, x_np.copy(), y_np.copy(), x_np, y_np)
     return facts
+
+
+def _other_data(dataset_cls: Any, x_in: Any, y_in: Any, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """A dataset built on ``x_in, y_in`` (holding the values ``x, y``): its length and items."""
+    n = len(x)
+    d, error = attempt(lambda: dataset_cls(x_in, y_in))
+    return {
+        "n": n,
+        "x": x,
+        "y": y,
+        "error": error,
+        "len": attempt(lambda: len(d))[0] if error is None else None,
+        "items": _read_items(d, n) if error is None else [],
+    }
 
 
 def _read_items(d: Any, n: int) -> list[dict[str, Any]]:
