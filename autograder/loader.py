@@ -105,6 +105,7 @@ class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 QUOTE_CHARS = 60  # a cell's first line, as quoted in a note: enough to recognise it
+SHELL_DETAIL = 60  # characters of a shell command kept in its note
 
 # The student templates end with a cell running the self-check (``!autograder check ...``).
 # Grading that cell again is pointless, and a note about it on every check is noise.
@@ -177,7 +178,7 @@ def _make_shell(notes: "_Notes"):  # type: ignore[no-untyped-def]
 
         def system(self, cmd: str) -> None:
             if not is_self_check(str(cmd)):
-                notes.add("shell", detail=str(cmd)[:60])
+                notes.add("shell", detail=str(cmd)[:SHELL_DETAIL])
 
         def getoutput(self, cmd: str, split: bool = True, depth: int = 0) -> list[str]:
             self.system(cmd)
@@ -309,8 +310,8 @@ def _render_note(note: Any, program: dict[str, Any], plan: dict[str, Any]) -> st
         return None
     cell = cells[position]
     if kind == "shell":
-        if is_self_check(detail):
-            return None  # the template's own self-check cell: nothing the student must act on
+        if len(detail) < SHELL_DETAIL and is_self_check(detail):
+            return None  # the template's own self-check cell (a cut command may chain another)
         command = f" `!{detail}`" if detail and detail in cell["source"] else ""
         return f"Shell command{command} was not run: shell commands are disabled while grading."
     where = _cell_label(program, position)

@@ -19,6 +19,28 @@ ASSIGNMENTS = ("mlp_regression", "xor", "linear_regression", "polynomial_regress
 SANDBOX_FIXTURES = frozenset({"pool", "graders"})
 SLOW_FILES = frozenset({"test_cli.py", "test_batch.py", "test_hostile.py", "test_examples.py",
                         "test_notebooks.py"})
+# In-process tests that train whole submissions (each well over a second: a fit run
+# many times, or every item of every shipped example) or wait out a time limit by
+# design. They stay in the full suite; the fast tier keeps each assignment's other
+# tests (reference, correct example, feedback of single mistakes). Listed by
+# (file, test function); a parametrized test is listed once.
+SLOW_TESTS = frozenset({
+    ("test_poly.py", "test_example_loses_only_its_item"),
+    ("test_poly.py", "test_fit_numpy_any_reasonable_start_passes"),
+    ("test_poly.py", "test_fit_autograd_that_ignores_steps_is_partial"),
+    ("test_poly.py", "test_fit_numpy_that_ignores_steps_still_passes"),
+    ("test_poly.py", "test_fit_numpy_reversed_return"),
+    ("test_poly.py", "test_fit_numpy_wrong_return_count"),
+    ("test_poly.py", "test_fit_numpy_ascends"),
+    ("test_poly.py", "test_fit_numpy_no_update_feedback"),
+    ("test_poly.py", "test_fit_autograd_one_missing_reset_is_partial"),
+    ("test_mlp.py", "test_each_mistake_costs_only_its_items"),
+    ("test_xor.py", "test_wrong_hidden_shape_costs_only_shapes"),
+    ("test_xor.py", "test_boundary_gives_partial_credit_for_unreliable_defaults"),
+    ("test_xor.py", "test_failing_items_agree_on_the_cause"),
+    ("test_xor.py", "test_hardcoded_truth_table_loses_forward_and_boundary"),
+    ("test_judge.py", "test_a_check_that_never_ends_is_an_error_not_a_hang"),
+})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,8 +50,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.fspath))
+        function = getattr(item, "originalname", item.name)
         if (SANDBOX_FIXTURES & set(getattr(item, "fixturenames", ())) or path.name in SLOW_FILES
-                or "integrity" in path.parts):
+                or (path.name, function) in SLOW_TESTS or "integrity" in path.parts):
             item.add_marker(pytest.mark.slow)
 
 

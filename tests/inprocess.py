@@ -2,10 +2,19 @@
 
 Fast and convenient for unit tests of observers and checks. Only for trusted
 files (references, fixtures written by us); the real pipeline is ``autograder.grade``.
+
+Observing a file runs its training, which costs seconds, and many tests observe
+the same file for the same item (the reference, above all: every ``outcome_of``
+needs it). Observations are therefore cached per file *content*, path, item and
+assignment, and each caller gets its own deep copy, so a test that tampers with
+a record cannot change what the next test sees. Every test still observes what
+it names; a file that changes is observed again.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import runpy
 from pathlib import Path
 from typing import Any
@@ -16,6 +25,8 @@ from autograder.observation import observe
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
 
+_OBSERVED: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
 
 def namespace_of(path: str | Path, spec: spec_mod.AssignmentSpec) -> SubmissionNamespace:
     return SubmissionNamespace(runpy.run_path(str(path), run_name="submission"), spec.aliases)
@@ -23,9 +34,13 @@ def namespace_of(path: str | Path, spec: spec_mod.AssignmentSpec) -> SubmissionN
 
 def observe_file(path: str | Path, assignment: str, item_id: str) -> dict[str, Any]:
     """The observation record for one item, round-tripped through the facts encoding."""
-    spec = spec_mod.load(assignment)
-    record = observe(item_id, namespace_of(path, spec), spec.item(item_id).observe)
-    return facts.decode(facts.encode(record))
+    resolved = Path(path).resolve()
+    key = (assignment, item_id, str(resolved), hashlib.sha256(resolved.read_bytes()).hexdigest())
+    if key not in _OBSERVED:
+        spec = spec_mod.load(assignment)
+        record = observe(item_id, namespace_of(resolved, spec), spec.item(item_id).observe)
+        _OBSERVED[key] = facts.decode(facts.encode(record))
+    return copy.deepcopy(_OBSERVED[key])
 
 
 def outcome_of(path: str | Path, assignment: str, item_id: str) -> Outcome:

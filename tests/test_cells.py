@@ -74,7 +74,7 @@ def test_module_statements_are_named_by_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", [
     "autograder check xor.ipynb --assignment xor",
-    "python -m autograder check mlp_regression.ipynb --assignment mlp_regression",
+    "python -m autograder check xor.ipynb --assignment xor",
     "python3.11 -m autograder check nb.ipynb",
 ])
 def test_the_self_check_cell_has_no_note(tmp_path: Path, command: str) -> None:
@@ -99,6 +99,15 @@ def test_each_templates_last_cell_is_a_self_check(template: Path) -> None:
     assert last.startswith("!") and loader.is_self_check(last[1:])
 
 
+def test_a_cut_command_is_not_taken_for_the_self_check(tmp_path: Path) -> None:
+    """The sandbox keeps 60 characters of a command: what it cut may chain another one."""
+    command = "autograder check " + "n" * 50 + ".ipynb && pip install seaborn"
+    program = program_of(tmp_path, [nbformat.v4.new_code_cell(f"!{command}")])
+    detail = command[:loader.SHELL_DETAIL]
+    notes = loader.render_notes([{"kind": "shell", "cell": 0, "detail": detail}], program, PLAN)
+    assert notes == [f"Shell command `!{detail}` was not run: shell commands are disabled while grading."]
+
+
 def board_output(notes: tuple[str, ...]) -> str:
     item = ItemResult(id="xor.shapes", title="shapes", score=1.0, max_score=1.0, status="passed",
                       feedback="ok", visibility="visible")
@@ -107,7 +116,8 @@ def board_output(notes: tuple[str, ...]) -> str:
 
 
 def test_gradescope_output_never_is_only_the_self_check_note() -> None:
-    stale = "Shell command `!autograder check xor.ipynb --assignment xor` was not run: shell commands are disabled while grading."
-    other = "Shell command `!pip install seaborn` was not run: shell commands are disabled while grading."
+    tail = " was not run: shell commands are disabled while grading."
+    stale = "Shell command `!autograder check xor.ipynb --assignment xor`" + tail
+    other = "Shell command `!pip install seaborn`" + tail
     assert board_output((stale,)) == ""
     assert board_output((stale, other, "internal: worker restarted")) == f"Note: {other}"

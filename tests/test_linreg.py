@@ -8,7 +8,6 @@ on hand-built facts for cases no example file covers.
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 
 import nbformat
@@ -52,10 +51,6 @@ def _copy(value):
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value.copy() if isinstance(value, np.ndarray) else value
-
-
-def numbers(text: str) -> list[float]:
-    return [float(n) for n in re.findall(r"-?\d+\.\d+(?:e[+-]\d+)?", text)]
 
 
 # --- whole submissions ----------------------------------------------------------------------
@@ -387,8 +382,7 @@ def test_fit_without_zero_grad_fails_both_parts() -> None:
     assert result.status == "failed"
     assert result.feedback.startswith(
         "`fit(100, nn.Linear(3, 2), F.mse_loss, SGD(lr=1e-5), loader)` with 3 batches per epoch: "
-        "the loss on the crop data went from 13584.8 to ")
-    assert numbers(result.feedback)[:2] == pytest.approx([13584.8, 8644.7], rel=1e-4)
+        "the loss on the crop data went from 1.358e+04 to 8645; ")
     assert result.feedback.endswith(
         "; expected it to fall below 10% of the start. During `fit`, `opt.zero_grad()` was never "
         "called, so gradients build up across batches: call it after every `opt.step()`.")

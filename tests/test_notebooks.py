@@ -38,7 +38,7 @@ def test_failing_cell_is_named_and_later_cells_still_count(graders, tmp_path):
     path = notebook(tmp_path, "import torch\nx = undefined_name + 1", LINREG)
     result = graders["linear_regression"].grade(path)
     assert result.score == result.max_score
-    assert ("Cell 2 (`import torch`) raised NameError: name 'undefined_name' is not defined "
+    assert ("Code cell 1 (\"import torch\") raised NameError: name 'undefined_name' is not defined "
             "(line 2: x = undefined_name + 1); the other cells still ran.") in result.notes
 
 
@@ -66,7 +66,7 @@ def test_long_top_level_training_is_interrupted_and_later_cells_run(graders, tmp
     )
     result = graders["linear_regression"].grade(path)
     assert result.score == result.max_score
-    assert ("Cell 2 (`import time`) was stopped after 3 s (long training at top level is not needed "
+    assert ("Code cell 1 (\"import time\") was stopped after 3 s (long training at top level is not needed "
             "for grading); names it defined before that are kept.") in result.notes
 
 
@@ -81,4 +81,14 @@ def test_sys_exit_in_a_cell_is_ignored(graders, tmp_path):
     path = notebook(tmp_path, "import sys\nsys.exit(0)", LINREG)
     result = graders["linear_regression"].grade(path)
     assert result.score == result.max_score
-    assert "Cell 2 (`import sys`) called exit(); this was ignored and the next cells ran." in result.notes
+    assert ("Code cell 1 (\"import sys\") called exit(); this was ignored and the next cells ran."
+            in result.notes)
+
+
+def test_the_templates_self_check_cell_makes_no_note(graders, tmp_path):
+    path = notebook(tmp_path, LINREG, "!python -m autograder check nb.ipynb --assignment linear_regression",
+                    "!pip install seaborn")
+    result = graders["linear_regression"].grade(path)
+    assert result.score == result.max_score
+    assert list(result.notes) == [
+        "Shell command `!pip install seaborn` was not run: shell commands are disabled while grading."]

@@ -131,7 +131,7 @@ def test_predict_wrong_power_names_the_term() -> None:
     outcome = outcome_of(EXAMPLES / "predict_wrong_power.py", ASSIGNMENT, "poly.predict")
     assert outcome.feedback == (
         "poly_predict(x, coeffs) with x a NumPy array and coeffs a tuple of 4 floats returned wrong "
-        "values (largest difference 43.3): it should compute a + b*x + c*x**2 + d*x**3. The term for d "
+        "values (largest difference 43.26): it should compute a + b*x + c*x**2 + d*x**3. The term for d "
         "uses x**2 instead of x**3. The same holds for torch tensors."
     )
 

@@ -7,6 +7,7 @@ with the feedback pinned; the checks are also unit-tested on hand-built facts.
 from __future__ import annotations
 
 import functools
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -657,3 +658,65 @@ def test_a_mangled_record_costs_its_item_and_never_breaks_the_check(item_id: str
     path = data.draw(st.sampled_from(_paths(facts)))
     result = CHECKS[item_id](_replaced(facts, path, data.draw(JUNK)), facts, SPEC.item(item_id).check)
     assert isinstance(result, Outcome), result
+
+
+# --- hints that agree ---------------------------------------------------------------------
+
+# The leads a feedback can give, each recognised by its wording.
+LEADS: dict[str, str] = {
+    "sigmoid": r"Sigmoid (to|between) the",
+    "zero_grad": r"zero_grad",
+    "learning_rate": r"learning rate",
+    "model_argument": r"`model` argument",
+    "output_shape": r"last dimension",
+    "own_weights": r"linear2\(sigmoid\(linear1\(x\)\)\)",
+    "layer_sizes": r"sizes passed to each layer",
+    "return_losses": r"return the list",
+    "hidden_width": r"wider default hidden layer",
+}
+# Per shipped mistake: every failing item's feedback gives at least one lead, and only
+# leads from this set (the mistake's cause); a lead outside it sends the student elsewhere.
+ALLOWED_LEADS: dict[str, set[str]] = {
+    "train_forgets_zero_grad": {"zero_grad", "learning_rate"},
+    "xor_lr_too_small": {"learning_rate"},
+    "train_ignores_model_argument": {"model_argument"},
+    "xor_no_sigmoid": {"sigmoid", "learning_rate", "model_argument"},
+    "xor_squeezes_output": {"output_shape"},
+    "xor_hardcoded_truth_table": {"own_weights"},
+    "xor_wrong_hidden_shape": {"layer_sizes"},
+    "xor_relu_instead_of_sigmoid": {"sigmoid"},
+    "train_returns_nothing": {"return_losses"},
+    "xor_two_hidden_units": {"hidden_width"},
+}
+
+
+def test_every_mistake_has_its_leads() -> None:
+    assert set(ALLOWED_LEADS) == {p.stem for p in EXAMPLES.glob("*.py")} - {"correct"}
+
+
+def leads_of(feedback: str) -> set[str]:
+    return {lead for lead, pattern in LEADS.items() if re.search(pattern, feedback)}
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED_LEADS))
+def test_failing_items_agree_on_the_cause(name: str) -> None:
+    failing = {item_id: outcome(name, item_id) for item_id in ITEMS}
+    failing = {item_id: o for item_id, o in failing.items() if o.status != "passed"}
+    assert failing, name
+    for item_id, result in failing.items():
+        leads = leads_of(result.feedback)
+        assert leads and leads <= ALLOWED_LEADS[name], (item_id, leads, result.feedback)
+
+
+@pytest.mark.parametrize("name", ["train_forgets_zero_grad", "xor_lr_too_small", "train_ignores_model_argument"])
+def test_boundary_does_not_blame_a_correct_architecture(name: str) -> None:
+    """XOR() is the contract's network in these: xor.boundary defers to xor.loss_decrease."""
+    feedback = outcome(name, "xor.boundary").feedback
+    assert "Sigmoid" not in feedback, feedback
+    assert "See xor.loss_decrease" in feedback or "see xor.loss_decrease" in feedback, feedback
+
+
+def test_boundary_without_zero_grad_points_at_the_gradients() -> None:
+    feedback = outcome("train_forgets_zero_grad", "xor.boundary").feedback
+    assert "train_xor does not lower its loss" in feedback and "optimizer.zero_grad()" in feedback
+    assert "loss_decrease" in feedback

@@ -11,7 +11,7 @@ def summarise(value: Any, max_items: int = 4) -> str:
     """A short, safe rendering of an array or value for feedback text."""
     if isinstance(value, np.ndarray):
         flat = value.ravel()
-        head = ", ".join(f"{x:.4g}" for x in flat[:max_items].astype(float))
+        head = ", ".join(fmt_num(x) for x in flat[:max_items].astype(float))
         more = ", ..." if flat.size > max_items else ""
         return f"array of shape {tuple(value.shape)} [{head}{more}]"
     text = repr(value)

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder.checks import check
-from autograder.checks.common import allclose, compare_shapes, fmt_shapes, max_abs_diff, summarise
+from autograder.checks.common import allclose, compare_shapes, fmt_num, fmt_shapes, max_abs_diff, summarise
 from autograder.checks.claims import answers_to, claimed_array, claimed_count, claimed_shape, claimed_text
 from autograder.results import Outcome
 
@@ -106,7 +106,7 @@ def _model_problem(case: dict[str, Any], asked: dict[str, Any], rtol: float, ato
         else:
             hint = "expected `x @ w.t() + b`."
         return Outcome.failed(f"`linear_model` {what} returned {summarise(got)}, "
-                              f"largest difference {max_abs_diff(got, want):.4g}: {hint}")
+                              f"largest difference {fmt_num(max_abs_diff(got, want))}: {hint}")
     return None
 
 
@@ -173,7 +173,7 @@ def _mse_value_problem(case: dict[str, Any], asked: dict[str, Any], rtol: float)
     if found is _MSE:
         return None
     hint = found.hint if found else "expected the mean of `(t1 - t2) ** 2` over all elements"
-    return f"`mse` on two tensors of shape {shape} returned {got:.5g}; that is {hint}."
+    return f"`mse` on two tensors of shape {shape} returned {fmt_num(got)}; that is {hint}."
 
 
 def _mse_grad_problem(case: dict[str, Any], asked: dict[str, Any], rtol: float) -> str | None:
@@ -270,7 +270,7 @@ def _update_problem(w1: np.ndarray, b1: np.ndarray, ref: tuple[np.ndarray, np.nd
                 "`w -= w.grad * lr` and `b -= b.grad * lr`.")
     diff = max(max_abs_diff(w1, ref[0]), max_abs_diff(b1, ref[1]))
     return (f"After one `gd_step` from fixed `w, b`, the parameters differ from one step of gradient "
-            f"descent by up to {diff:.4g}: update with `w -= w.grad * lr` and `b -= b.grad * lr`, "
+            f"descent by up to {fmt_num(diff)}: update with `w -= w.grad * lr` and `b -= b.grad * lr`, "
             "using the MSE of `linear_model`'s predictions.")
 
 
@@ -285,8 +285,8 @@ def _returned_loss_problem(one: dict[str, Any], w1: np.ndarray, b1: np.ndarray, 
     if np.isclose(got, d.loss(w1, b1), rtol=rtol):
         return ("`gd_step` returned the loss after the update: return the loss computed "
                 "before updating `w` and `b`.")
-    return (f"`gd_step` returned {got:.6g}, but the MSE of the predictions before the update "
-            f"was {before:.6g}: return that loss.")
+    return (f"`gd_step` returned {fmt_num(got)}, but the MSE of the predictions before the update "
+            f"was {fmt_num(before)}: return that loss.")
 
 
 def _zero(grad: Any, shape: tuple[int, ...]) -> bool:
@@ -352,7 +352,7 @@ def _run_problem(observed: dict[str, Any], expected: dict[str, Any], d: Descent,
     if falls and follows:
         return None
     story = (f"Over {d.steps} steps at lr {_lr(d.lr)} from fixed `w, b`, "
-             f"the loss went from {first:.6g} to {last:.6g}")
+             f"the loss went from {fmt_num(first)} to {fmt_num(last)}")
     if not falls:
         return f"{story}; expected it to fall below {ratio:.0%} of the first."
     return (f"{story}; it falls, but does not follow plain gradient descent step for step: "
@@ -411,14 +411,14 @@ def check_fit(observed: dict[str, Any], expected: dict[str, Any], params: dict[s
     setup = (f"`fit({expected['epochs']}, nn.Linear(3, 2), F.mse_loss, SGD(lr={_lr(float(expected['lr']))}), "
              f"loader)` with {expected['batches_per_epoch']} batches per epoch")
     falls = bool(np.isfinite(after) and after < ratio * before)
-    fall_msg = (f"{setup}: the loss on the crop data went from {before:.6g} to {after:.6g}; "
+    fall_msg = (f"{setup}: the loss on the crop data went from {fmt_num(before)} to {fmt_num(after)}; "
                 f"expected it to fall below {ratio:.0%} of the start.")
     same = (claimed_count(observed.get("step_calls"), expected["step_calls"])
             and allclose(w, expected["weight"], rtol, atol) and allclose(b, expected["bias"], rtol, atol))
     trajectory = "" if same else _trajectory_problem(observed, expected, (w, b), (w0, b0))
     return Outcome.from_checks(
         [(falls, fall_msg), (same, trajectory)],
-        f"`fit` trains the model: the loss fell from {before:.6g} to {after:.6g}, "
+        f"`fit` trains the model: the loss fell from {fmt_num(before)} to {fmt_num(after)}, "
         "exactly as plain SGD over every batch of every epoch.",
     )
 
@@ -438,7 +438,7 @@ def _trajectory_problem(observed: dict[str, Any], expected: dict[str, Any],
                 "batches: call it after every `opt.step()`.")
     diff = max(max_abs_diff(final[0], expected["weight"]), max_abs_diff(final[1], expected["bias"]))
     return (f"After `fit`, the weights differ from plain SGD on the same batches by up to "
-            f"{diff:.4g}: for each batch compute `loss_fn(model(xb), yb)`, then `loss.backward()`, "
+            f"{fmt_num(diff)}: for each batch compute `loss_fn(model(xb), yb)`, then `loss.backward()`, "
             "`opt.step()`, `opt.zero_grad()`.")
 
 

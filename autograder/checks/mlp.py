@@ -27,7 +27,7 @@ from autograder.checks.claims import array_of as _array
 from autograder.checks.claims import field as _field
 from autograder.checks.claims import guarded as _guarded
 from autograder.checks.claims import short as _short
-from autograder.checks.common import compare_shapes, fmt_shapes, max_abs_diff, summarise
+from autograder.checks.common import compare_shapes, fmt_num, fmt_shapes, max_abs_diff, summarise
 from autograder.results import Outcome
 
 Part = tuple[bool, str]
@@ -138,8 +138,8 @@ def check_goal_fun(observed: dict[str, Any], expected: dict[str, Any], params: d
         elif not np.allclose(values.astype(np.float64), truth, rtol=rtol, atol=atol):
             values = values.astype(np.float64)
             i = int(np.nanargmax(np.abs(values - truth))) if not np.all(np.isnan(values)) else 0
-            parts.append((False, f"{call}: at x = {x[i]:.4g} it returned {values[i]:.6g}, but "
-                                 f"x**3 - x**2 + 25*sin(2*x) = {truth[i]:.6g}. Check the signs and "
+            parts.append((False, f"{call}: at x = {fmt_num(x[i])} it returned {fmt_num(values[i])}, but "
+                                 f"x**3 - x**2 + 25*sin(2*x) = {fmt_num(truth[i])}. Check the signs and "
                                  "the factor 2 inside the sine."))
         else:
             parts.append((True, ""))
@@ -153,9 +153,11 @@ def check_goal_fun(observed: dict[str, Any], expected: dict[str, Any], params: d
 @check("mlp.dataset")
 @_guarded
 def check_dataset(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
-    """Length, item format, DataLoader batches and NumPy inputs are separable parts;
-    items that do not come from the instance fail the item outright, since then
-    every item the Dataset returns is wrong.
+    """Length, item format, DataLoader batches and a dataset of a second size are
+    separable parts; items that do not come from the instance fail the item
+    outright, since then every item the Dataset returns is wrong. The data are
+    1-D float32 tensors, as the sheet passes them; NumPy input is outside the
+    contract (Sheet 2.3's own Dataset refuses it), so it earns a hint, never a point.
 
     The data the Dataset was built on, its size and the batch size are the
     reference's; the record must hold one item per data point.
@@ -170,13 +172,17 @@ def check_dataset(observed: dict[str, Any], expected: dict[str, Any], params: di
         _dataset_type_and_len(observed, n),
         _item_format(items),
         _loader_batches(loader, n, batch_size, params.get("expected_batches", 4)),
-        _other_data(_field(observed, "small", dict), expected["small"], atol,
-                    "NonLinearRegressionData on float32 tensors", explain=values_msg is None),
     ]
-    hint = _numpy_hint(observed.get("numpy"), expected["numpy"], atol)
-    if values_msg is not None:
+    if values_msg is not None:  # the item fails; the other data only add to the explanation
+        try:
+            parts.append(_other_data(observed.get("small"), expected["small"], atol, SMALL, explain=False))
+        except Malformed:
+            pass
         others = " ".join(msg for ok, msg in parts if not ok)
         return Outcome.failed(f"{values_msg} {others}".strip())
+    parts.append(_other_data(_field(observed, "small", dict), expected["small"], atol, SMALL))
+    # Only a NumPy-specific problem deserves the hint: one the tensors of the same size do not show.
+    hint = _numpy_hint(observed.get("numpy"), expected["numpy"], atol) if parts[3][0] else ""
     every_item_raised = bool(items) and all(_error_of(i) for i in items)
     outcome = _combine(parts, f"NonLinearRegressionData: len, items (float32, shape (1,) or ()), its own data "
                               f"and a DataLoader with batch_size {batch_size} all work.",
@@ -286,7 +292,10 @@ def _loader_batches(loader: dict[str, Any], n: int, bs: int, expected_batches: i
     return True, ""
 
 
-def _other_data(facts: dict[str, Any], reference: dict[str, Any], atol: float, label: str,
+SMALL = "NonLinearRegressionData on float32 tensors"
+
+
+def _other_data(facts: Any, reference: dict[str, Any], atol: float, label: str,
                 explain: bool = True) -> Part:
     """A dataset built on other data (the reference's): its length and items, as a part."""
     n = int(reference["n"])
@@ -304,7 +313,7 @@ def _other_data(facts: dict[str, Any], reference: dict[str, Any], atol: float, l
             return False, f"{what}: d[{i}] {problem}."
     values = _items_from_instance(items, reference["x"], reference["y"], 1e-4 + atol, label)
     if values is not None and not explain:
-        values = f"The same happens for {label}."
+        values = f"The same happens for a dataset built on other data ({n} points)."
     return values is None, values or ""
 
 
@@ -449,8 +458,8 @@ def _init_problem(model: dict[str, Any], reference: dict[str, Any], params: dict
                 if t is None:
                     return f"{label}: Linear layer {k + 1} has no bias; keep nn.Linear's default bias=True."
                 if t.size and np.abs(t).max() > bound * (1 + 1e-6):
-                    return (f"{label}: Linear layer {k + 1} {kind} has values up to {np.abs(t).max():.3g}, "
-                            f"outside ±1/sqrt(fan_in) = ±{bound:.3g}: keep nn.Linear's default initialisation "
+                    return (f"{label}: Linear layer {k + 1} {kind} has values up to {fmt_num(np.abs(t).max())}, "
+                            f"outside ±1/sqrt(fan_in) = ±{fmt_num(bound)}: keep nn.Linear's default initialisation "
                             "(don't re-initialise the weights).")
             weights.append(w * math.sqrt(w.shape[1]))
             biases.append(np.asarray(b) * math.sqrt(w.shape[1]))
@@ -471,12 +480,12 @@ def _spread_problem(label: str, weights: list[np.ndarray], biases: list[np.ndarr
         if pooled.size and np.ptp(pooled) == 0:
             why = ("constant weights make every unit learn the same thing" if kind == "weights" else
                    "PyTorch's default draws the biases uniformly too")
-            return (f"{label}: all {kind} are {pooled[0]:.3g} ({why}): keep nn.Linear's default uniform "
+            return (f"{label}: all {kind} are {fmt_num(pooled[0])} ({why}): keep nn.Linear's default uniform "
                     "initialisation.")
         if not (band[0] <= ratio <= band[1]) or abs(mean) > max_mean:
-            return (f"{label}: the {kind}, scaled by sqrt(fan_in), have mean {mean:.3g} and standard deviation "
-                    f"{ratio * uniform_std:.3g}, which does not look like PyTorch's default "
-                    f"U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (mean 0, standard deviation {uniform_std:.3g}): "
+            return (f"{label}: the {kind}, scaled by sqrt(fan_in), have mean {fmt_num(mean)} and standard deviation "
+                    f"{fmt_num(ratio * uniform_std)}, which does not look like PyTorch's default "
+                    f"U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (mean 0, standard deviation {fmt_num(uniform_std)}): "
                     "keep nn.Linear's default initialisation.")
     return None
 
@@ -607,7 +616,7 @@ def _pass_problem(label: str, n_out: int, run: dict[str, Any], reference: dict[s
         if np.allclose(output, _network(inputs, layers, hidden, last), rtol=rtol, atol=atol * scale):
             return f"{label}: {explanation}"
     return (f"{label}, {reference['setting']}: outputs differ from a ReLU network computed from the model's own "
-            f"nn.Linear layers (largest difference {max_abs_diff(output, truth):.3g}; got {summarise(output)}, "
+            f"nn.Linear layers (largest difference {fmt_num(max_abs_diff(output, truth))}; got {summarise(output)}, "
             f"expected {summarise(truth)}).{_call_order_hint(run, layers)} Each Linear layer must be used once, "
             "in the order created, with a ReLU after every hidden layer and none after the output.")
 
@@ -732,13 +741,16 @@ def check_loss_decrease(observed: dict[str, Any], expected: dict[str, Any], para
     elif (untied := _curve_not_the_models(run, params)) is not None:
         parts = [(False, untied), learned]
     else:
-        parts = [(True, ""), _first_vs_last(losses, params), learned,
+        drifts = _drifts(losses, expected["losses"], params)
+        if drifts:  # the curve part names the cause: the other parts give numbers, not another lead
+            learned = (learned[0], learned[1].replace(f" {_LEARN_ADVICE}", ""))
+        parts = [(True, ""), _first_vs_last(losses, params, _SEE_CURVE if drifts else _STEP_ADVICE), learned,
                  _curve_matches(losses, expected["losses"], run.n_batches, params)]
     outcome = Outcome.from_checks(parts, f"{call} returned {n_epochs} losses falling from "
-                                         f"{(losses or [0])[0]:.4g} to {(losses or [0])[-1]:.4g}, and the model "
+                                         f"{fmt_num((losses or [0])[0])} to {fmt_num((losses or [0])[-1])}, and the model "
                                          "fits the data better.")
     diagnostics = (f"losses head {(losses or [])[:5]}, reference head {expected['losses'][:5]}; mse "
-                   f"{run.mse_before:.4g} -> {run.mse_after:.4g} (recomputed from the weights)")
+                   f"{fmt_num(run.mse_before)} -> {fmt_num(run.mse_after)} (recomputed from the weights)")
     return Outcome(outcome.fraction, outcome.feedback, diagnostics=diagnostics)
 
 
@@ -757,21 +769,38 @@ def _curve_not_the_models(run: TrainingRun, params: dict[str, Any]) -> str | Non
                 and abs(last - k * run.mse_after) <= last_tol * abs(first)):
             return None
     n = run.n_batches
-    return (f"The losses train returned ({first:.5g} in the first epoch, {last:.5g} in the last) are not those "
-            f"of the model it trained: its mean squared error on the data is {run.mse_before:.5g} before "
-            f"training and {run.mse_after:.5g} after, so the sum over the {n} batches of an epoch should be "
-            f"about {n * run.mse_before:.5g} at the start and {n * run.mse_after:.5g} at the end. Add up "
+    return (f"The losses train returned ({fmt_num(first)} in the first epoch, {fmt_num(last)} in the last) are not those "
+            f"of the model it trained: its mean squared error on the data is {fmt_num(run.mse_before)} before "
+            f"training and {fmt_num(run.mse_after)} after, so the sum over the {n} batches of an epoch should be "
+            f"about {fmt_num(n * run.mse_before)} at the start and {fmt_num(n * run.mse_after)} at the end. Add up "
             "loss.item() of the loss you call backward() on, for every batch of the `dataloader` argument.")
 
 
-def _first_vs_last(losses: list[float], params: dict[str, Any]) -> Part:
+_STEP_ADVICE = ("does train call optimizer.step() for every batch, with the optimizer built on "
+                "model.parameters() and the given lr?")
+_LEARN_ADVICE = "Train on every batch of the dataloader for every epoch."
+_SEE_CURVE = "see the cause below."
+
+
+def _drifts(losses: list[float], reference: list[float], params: dict[str, Any]) -> bool:
+    """Whether the curve starts as a correct run's and then departs from it (accumulating gradients).
+
+    Then that is the lead, and the parts that only see a curve that does not
+    fall must not suggest another (such as a missing optimizer.step()).
+    """
+    k = min(params.get("curve_epochs", 10), len(losses), len(reference))
+    if k < 2 or np.allclose(losses[:k], reference[:k], rtol=params.get("curve_rtol", 1e-3)):
+        return False
+    return math.isclose(losses[0], reference[0], rel_tol=1e-3)
+
+
+def _first_vs_last(losses: list[float], params: dict[str, Any], advice: str = _STEP_ADVICE) -> Part:
     limit = params.get("max_last_over_first", 0.3)
     first, last = losses[0], losses[-1]
     if first > 0 and last < limit * first:
         return True, ""
-    return False, (f"The last loss {last:.4g} is not well below the first {first:.4g} (expected below "
-                   f"{limit:.0%} of it): does train call optimizer.step() for every batch, with the "
-                   "optimizer built on model.parameters() and the given lr?")
+    return False, (f"The last loss {fmt_num(last)} is not well below the first {fmt_num(first)} (expected below "
+                   f"{limit:.0%} of it): {advice}")
 
 
 def _model_learned(run: TrainingRun, params: dict[str, Any]) -> Part:
@@ -782,9 +811,8 @@ def _model_learned(run: TrainingRun, params: dict[str, Any]) -> Part:
     before, after = run.mse_before, run.mse_after
     if math.isfinite(after) and after < limit * before:
         return True, ""
-    return False, (f"After train the model's mean squared error on the training data is {after:.4g} "
-                   f"(before: {before:.4g}); expected it below {limit:.0%} of the start. Train on every "
-                   "batch of the dataloader for every epoch.")
+    return False, (f"After train the model's mean squared error on the training data is {fmt_num(after)} "
+                   f"(before: {fmt_num(before)}); expected it below {limit:.0%} of the start. {_LEARN_ADVICE}")
 
 
 def _curve_matches(losses: list[float], reference: list[float], n_batches: int, params: dict[str, Any]) -> Part:
@@ -805,5 +833,5 @@ def _curve_matches(losses: list[float], reference: list[float], n_batches: int, 
                  "model(inputs) and targets as they come from the `dataloader` argument (not a global loader), both "
                  "of shape (batch, 1) (don't squeeze only one of them), and add up loss.item() over all batches "
                  "of the epoch.")
-    return False, (f"The losses returned for the first {k} epochs ({', '.join(f'{v:.5g}' for v in got[:3])}, ...) "
+    return False, (f"The losses returned for the first {k} epochs ({', '.join(f'{fmt_num(v)}' for v in got[:3])}, ...) "
                    f"differ from a correct training run on the same data and model: {cause}")

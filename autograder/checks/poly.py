@@ -25,7 +25,7 @@ import numpy as np
 
 from autograder.checks import check
 from autograder.checks.claims import answers_to, claimed_array, claimed_count, claimed_shape, claimed_text
-from autograder.checks.common import allclose, max_abs_diff
+from autograder.checks.common import allclose, fmt_num, max_abs_diff
 from autograder.results import Outcome
 
 TERMS = ("a", "b", "c", "d")
@@ -33,7 +33,7 @@ TERMS = ("a", "b", "c", "d")
 
 def fmt(values: Sequence[float] | np.ndarray) -> str:
     """Four coefficients (or gradient components) the way the feedback writes them."""
-    return "(" + ", ".join(f"{float(v):.4g}" for v in np.asarray(values).ravel()) + ")"
+    return "(" + ", ".join(f"{fmt_num(float(v))}" for v in np.asarray(values).ravel()) + ")"
 
 
 def _unanswered(call: str, asked: int) -> Outcome:
@@ -85,7 +85,7 @@ def _predict_problem(obs: dict[str, Any], exp: dict[str, Any], facts: dict[str, 
         return f"{call} returned shape {shape}; expected {tuple(want.shape)}, one value per x."
     if not allclose(value, want, rtol=rtol, atol=atol):
         x, coeffs = np.asarray(facts["x"], np.float64), np.asarray(facts["coeffs"], np.float64)
-        return (f"{call} returned wrong values (largest difference {max_abs_diff(value, want):.3g}): "
+        return (f"{call} returned wrong values (largest difference {fmt_num(max_abs_diff(value, want))}): "
                 f"it should compute a + b*x + c*x**2 + d*x**3.{_term_slip(x, coeffs, value)}")
     return None
 
@@ -285,11 +285,11 @@ def _loss_part(name: str, fit: Fit, data: dict[str, Any], ref_loss: float,
                        f"after {final.steps} steps: are the updates assigned back to the coefficients "
                        "(a -= lr * grad_a), and does the loop run `steps` times?")
     if not np.isfinite(loss) or (start_loss is not None and loss > start_loss):
-        grew = f"from {start_loss:.4g} " if start_loss is not None else ""
-        return False, (f"The loss (sum of squared errors) grew {grew}to {loss:.4g} over {final.steps} steps "
+        grew = f"from {fmt_num(start_loss)} " if start_loss is not None else ""
+        return False, (f"The loss (sum of squared errors) grew {grew}to {fmt_num(loss)} over {final.steps} steps "
                        f"of {name}: each update must step against the gradient, a -= lr * grad_a.")
     began = f" (from {start_loss:.4g} at the start)" if start_loss is not None else ""
-    return False, (f"After {final.steps} steps of {name} the loss (sum of squared errors) is {loss:.4g}"
+    return False, (f"After {final.steps} steps of {name} the loss (sum of squared errors) is {fmt_num(loss)}"
                    f"{began}; expected it to fall to within {factor}x the reference fit's loss. "
                    "Check the update rule and that lr and steps are used as given.")
 
@@ -395,7 +395,7 @@ def _variant_problem(name: str, fit: Fit, expected: dict[str, Any], params: dict
     if fits and near:
         return None
     loss_msg = "" if fits else (
-        f"{where} {name} reached a loss of {loss:.4g}, not within {factor:g}x the reference fit's: "
+        f"{where} {name} reached a loss of {fmt_num(loss)}, not within {factor:g}x the reference fit's: "
         "fit the x and y passed in, with no coefficients fixed in advance.")
     coeff_msg = "" if near and fits else (
         f"There its coefficients {fmt(run.coeffs)} are "
@@ -427,8 +427,8 @@ def _judge_fit(name: str, observed: dict[str, Any], expected: dict[str, Any],
         parts.insert(0, _steps_part(name, fit, data, params))
     start = _start(fit)[0]
     loss = sse(data, final.coeffs)
-    began = f" from {sse(data, start.coeffs):.4g}" if start and start.steps == 0 else ""
-    ok = (f"{name} lowered the loss{began} to {loss:.4g}, close to the reference fit (on a second "
+    began = f" from {fmt_num(sse(data, start.coeffs))}" if start and start.steps == 0 else ""
+    ok = (f"{name} lowered the loss{began} to {fmt_num(loss)}, close to the reference fit (on a second "
           "target too)"
           + (", and its steps match gradient descent with gradients reset every step." if replay_steps else "."))
     outcome = Outcome.from_checks(parts, ok)

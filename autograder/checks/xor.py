@@ -20,7 +20,7 @@ import numpy as np
 
 from autograder.checks import check
 from autograder.checks.claims import Malformed, answers, array_of, field, guarded, has_shape, short
-from autograder.checks.common import compare_shapes, fmt_shapes, max_abs_diff
+from autograder.checks.common import compare_shapes, fmt_num, fmt_shapes, max_abs_diff
 from autograder.results import Outcome
 
 ARCHITECTURE = "Linear(2, n_hidden), Sigmoid, Linear(n_hidden, 1)"
@@ -239,7 +239,7 @@ def check_xor_forward(observed: dict[str, Any], expected: dict[str, Any], params
         if shape_ok:
             return Outcome.passed(
                 f"{call} returns shape ({n}, 1), equal to {ARCHITECTURE} computed from its own "
-                f"weights (largest difference {max_abs_diff(output.ravel(), computed.ravel()):.1e})."
+                f"weights (largest difference {fmt_num(max_abs_diff(output.ravel(), computed.ravel()))})."
             )
         return Outcome.partial(0.5, f"The values are right, but {shape_msg}")
     message = f"{call}: {wrong_values_message(inputs, output, net, computed, rtol, atol)}"
@@ -269,8 +269,8 @@ def wrong_values_message(
     row = i // computed.shape[1]
     return (
         f"the outputs are not {ARCHITECTURE} computed from the model's own weights: at input "
-        f"{fmt_point(inputs[row])} it returned {output.ravel()[i]:.4g}, but its layers give "
-        f"{computed.ravel()[i]:.4g}. forward must return linear2(sigmoid(linear1(x))) of its own "
+        f"{fmt_point(inputs[row])} it returned {fmt_num(output.ravel()[i])}, but its layers give "
+        f"{fmt_num(computed.ravel()[i])}. forward must return linear2(sigmoid(linear1(x))) of its own "
         "layers, not values computed another way (such as the XOR truth table)."
     )
 
@@ -329,8 +329,8 @@ def curve_matches_weights(
 def mismatch_message(first: float, last: float, start: float, end: float) -> str:
     return (
         f"the losses train_xor returned are not the losses of the model it trained: the first is "
-        f"{first:.4g} and the last {last:.4g}, but the model's mean squared error on the four points "
-        f"is {start:.4g} before training and {end:.4g} after. Append loss.item() of the loss you "
+        f"{fmt_num(first)} and the last {fmt_num(last)}, but the model's mean squared error on the four points "
+        f"is {fmt_num(start)} before training and {fmt_num(end)} after. Append loss.item() of the loss you "
         "call backward() on, once per epoch, and train the model passed in."
     )
 
@@ -374,7 +374,7 @@ def curve_verdict(run: dict[str, Any], max_ratio: float) -> tuple[Outcome | None
             "default learning rate is probably too large."
         ), None
     first, last = float(losses[0]), float(losses[-1])
-    curve = f"the loss went from {first:.4g} to {last:.4g} over {len(losses)} epochs"
+    curve = f"the loss went from {fmt_num(first)} to {fmt_num(last)} over {len(losses)} epochs"
     if first <= 0.0:
         return Outcome.failed(
             f"{curve}: it was already 0 at the first epoch, so there was nothing to learn. Does "
@@ -412,7 +412,7 @@ def run_verdict(run: dict[str, Any], setting: LossSetting, archs: Sequence[tuple
             "so the losses cannot be checked against them."
         )
     first, last = float(losses[0]), float(losses[-1])
-    curve = f"the loss went from {first:.4g} to {last:.4g} over {len(losses)} epochs"
+    curve = f"the loss went from {fmt_num(first)} to {fmt_num(last)} over {len(losses)} epochs"
     if before.same_weights(after):
         return Outcome.failed(
             f"{curve}, but the model passed to train_xor did not change: train the `model` "
@@ -495,7 +495,7 @@ def own_run_summary(own: dict[str, Any], verdict: Outcome | None, max_ratio: flo
     if (losses is None or len(losses) < 2 or not np.all(np.isfinite(losses))
             or curve_verdict(own, max_ratio)[0] is None):
         return verdict.feedback.rstrip(".")
-    return f"the loss went from {losses[0]:.4g} to {losses[-1]:.4g} over {len(losses)} epochs"
+    return f"the loss went from {fmt_num(losses[0])} to {fmt_num(losses[-1])} over {len(losses)} epochs"
 
 
 def prefixed(outcome: Outcome, prefix: str) -> Outcome:
@@ -541,12 +541,31 @@ class BoundarySetting:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """What training did to one seed's XOR(), recomputed here from its reported weights.
+
+    ``changed``: whether train_xor moved the weights at all; ``loss_before`` and
+    ``loss_after``: the mean squared error on the four points of the weights before
+    and after, under the network the trained outputs showed (``arch``). Lets the
+    hint name the likely cause (training that does not lower the loss, a model
+    that is not trained) from this item's own facts, as xor.loss_decrease would.
+    """
+
+    arch: tuple[str, str]
+    changed: bool
+    loss_before: float
+    loss_after: float
+
+
+@dataclass(frozen=True)
 class SeedResult:
     """One seed's verdict: ``why`` is None when the trained model solves XOR."""
 
     seed: int
     why: str | None
     corner_outputs: np.ndarray | None = None
+    progress: Progress | None = None
+    unrecognised: bool = False  # the outputs are no network of the reported weights
 
 
 def reported_outputs(run: dict[str, Any], s: BoundarySetting) -> np.ndarray:
@@ -603,13 +622,23 @@ def seed_verdict(run: dict[str, Any], s: BoundarySetting) -> SeedResult:
     if arch is None:
         return SeedResult(seed, f"XOR()'s outputs are not {ARCHITECTURE} (nor a look-alike) computed from "
                                 "its own weights, so the grader cannot compute its predictions: forward must "
-                                "return linear2(sigmoid(linear1(x)))")
+                                "return linear2(sigmoid(linear1(x)))", unrecognised=True)
     n = len(s.corners)
     corner_out, grid_out = values[:n], values[n:]
     problem = prediction_problem(corner_out, grid_out, s)
     if problem is None:
         problem = training_problem(run, after, arch, s)
-    return SeedResult(seed, problem, corner_out)
+    return SeedResult(seed, problem, corner_out, progress_of(run, after, arch, s))
+
+
+def progress_of(run: dict[str, Any], after: TwoLayer, arch: tuple[str, str], s: BoundarySetting) -> Progress | None:
+    """The seed's :class:`Progress`, or None when its weights before training do not fit ``after``."""
+    before = two_layer(field(run, "initial", list), s.max_hidden)
+    if isinstance(before, str) or before.w1.shape != after.w1.shape or before.w2.shape != after.w2.shape:
+        return None
+    return Progress(arch, not before.same_weights(after),
+                    model_loss(before, s.corners, s.targets, arch, "mean"),
+                    model_loss(after, s.corners, s.targets, arch, "mean"))
 
 
 def prediction_problem(corner_out: np.ndarray, grid_out: np.ndarray, s: BoundarySetting) -> str | None:
@@ -619,14 +648,14 @@ def prediction_problem(corner_out: np.ndarray, grid_out: np.ndarray, s: Boundary
         k = int(wrong[0])
         return (
             f"wrong at {wrong.size} of {len(s.corners)} corners, e.g. {fmt_corner(s.corners[k])} gave "
-            f"{corner_out[k]:.4g} (target {s.targets[k]:g})"
+            f"{fmt_num(corner_out[k])} (target {s.targets[k]:g})"
         )
     undecided = np.flatnonzero(np.abs(corner_out - s.threshold) < s.margin)
     if undecided.size:
         k = int(undecided[0])
         return (
             f"undecided at {undecided.size} of {len(s.corners)} corners, e.g. {fmt_corner(s.corners[k])} "
-            f"gave {corner_out[k]:.4g}, within {s.margin:g} of {s.threshold:g}"
+            f"gave {fmt_num(corner_out[k])}, within {s.margin:g} of {s.threshold:g}"
         )
     grid_pred = grid_out > s.threshold
     for k in range(len(s.corners)):
@@ -699,6 +728,14 @@ def check_xor_boundary(observed: dict[str, Any], expected: dict[str, Any], param
 
 
 def boundary_hint(first_run: dict[str, Any], results: list[SeedResult], solved: int) -> str:
+    """The single most likely cause, judged from all of this item's facts.
+
+    Most specific first: a squeezed output shape; outputs that are no network
+    of the model's weights (xor.forward's mistake); a correct network that
+    train_xor does not train or does not descend (xor.loss_decrease's mistake,
+    so the architecture is not blamed); only then the architecture or the
+    learning rate. The lead must agree with the item that owns the mistake.
+    """
     shape = first_run.get("output_shape")
     if (isinstance(shape, list) and len(shape) <= 8 and all(isinstance(n, int) for n in shape)
             and shape != [4, 1]):
@@ -707,6 +744,12 @@ def boundary_hint(first_run: dict[str, Any], results: list[SeedResult], solved: 
             "MSELoss then broadcasts it against y of shape (4, 1) and fits the wrong targets. "
             "Keep the output layer's last dimension."
         )
+    if any(r.unrecognised for r in results) and all(r.why is None or r.unrecognised for r in results):
+        return ("See xor.forward: forward must compute its outputs from the model's own layers, "
+                "linear2(sigmoid(linear1(x))), so that training them changes the predictions.")
+    training = training_hint([r for r in results if r.why is not None], solved)
+    if training is not None:
+        return training
     outputs = [r.corner_outputs for r in results if r.corner_outputs is not None]
     flat = bool(outputs) and all(np.ptp(out) < 0.2 for out in outputs)
     if solved == 0 and flat:
@@ -724,3 +767,38 @@ def boundary_hint(first_run: dict[str, Any], results: list[SeedResult], solved: 
         "Training gets stuck from some initialisations: a wider default hidden layer (e.g. "
         "XOR(n_hidden=8)) and Adam with lr around 0.05 make XOR() learn from almost every seed."
     )
+
+
+def training_hint(failed: list[SeedResult], solved: int) -> str | None:
+    """A lead at train_xor when every failed seed's XOR() is the contract's network, or None.
+
+    The architecture is then not the cause, so the hint must not blame it: a
+    model whose weights never moved was not trained (the model argument is
+    ignored); a loss, recomputed from the weights, that did not fall means
+    train_xor does not descend (gradients never reset, or a learning rate far too
+    large); one that fell too little means too small a learning rate or too few
+    epochs, when no seed was solved (otherwise some initialisations get stuck,
+    which the caller's hint explains). These are the leads xor.loss_decrease
+    gives from its own facts.
+    """
+    progress = [r.progress for r in failed]
+    if not failed or any(p is None or p.arch != NETWORKS[0] for p in progress):
+        return None
+    if not any(p.changed for p in progress):  # type: ignore[union-attr]
+        return ("See xor.loss_decrease: train_xor did not change XOR()'s weights on any seed, so XOR() "
+                "was never trained. Train the `model` argument (an optimizer over model.parameters(), "
+                "optimizer.step() every epoch), not a new model.")
+    first = failed[0]
+    p = first.progress
+    assert p is not None
+    numbers = (f"for seed {first.seed}, recomputed from XOR()'s weights, the mean squared error went from "
+               f"{fmt_num(p.loss_before)} before training to {fmt_num(p.loss_after)} after")
+    if all(q.loss_after >= q.loss_before for q in progress if q.changed):  # type: ignore[union-attr]
+        return (f"XOR() computes the network the sheet asks for, but train_xor does not lower its loss "
+                f"({numbers}); see xor.loss_decrease: are the gradients reset every epoch "
+                "(optimizer.zero_grad()), and is the learning rate not far too large?")
+    if solved:
+        return None
+    return (f"XOR() computes the network the sheet asks for, but train_xor lowers its loss too little "
+            f"({numbers}); see xor.loss_decrease: raise the default learning rate or train for more epochs "
+            "(Adam with lr around 0.01 to 0.1 for a few hundred epochs works well).")

@@ -13,9 +13,11 @@ scores nothing; shows no threshold beyond those the feedback and contract state.
 from __future__ import annotations
 
 import io
+import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +28,7 @@ GRID_POINTS = 101  # per axis, for the decision boundary
 XOR_ARCHITECTURE = "Linear-Sigmoid-Linear"
 ARCH_NAMES = {
     ("sigmoid", "none"): "Linear-Sigmoid-Linear",
-    ("none", "none"): "Linear-Linear, no activation",
+    ("none", "none"): "Linear-Linear",
     ("relu", "none"): "Linear-ReLU-Linear",
     ("tanh", "none"): "Linear-Tanh-Linear",
     ("sigmoid", "sigmoid"): "Linear-Sigmoid-Linear-Sigmoid",
@@ -282,8 +284,8 @@ def sections(observations: dict[str, dict[str, Any]], expected: dict[str, dict[s
             continue
         facts = facts_of(observations.get(item_id))
         if facts is None:
-            found.append(Section(item_id, title, notes=["Nothing to draw: your code did not finish this item "
-                                                        "(see its feedback)."]))
+            note = "Nothing to draw: your code did not finish this item (see its feedback)."
+            found.append(Section(item_id, title, notes=[note]))
             continue
         found.append(builder(facts, ref, params.get(item_id, {})))
     return found
@@ -305,14 +307,15 @@ def draw(ax: Any, panel: Panel) -> None:
     """Draw one panel on a matplotlib axis."""
     {"boundary": _draw_boundary, "curve": _draw_curve, "fit": _draw_fit,
      "histogram": _draw_histogram}[panel.kind](ax, panel.data)
-    ax.set_title(panel.title, fontsize=9)
+    ax.set_title(textwrap.fill(panel.title, 40), fontsize=9)
 
 
 def _draw_boundary(ax: Any, d: dict[str, Any]) -> None:
     above = (d["values"] > 0.5).astype(float)
     ax.contourf(d["xx"], d["yy"], above, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fcbba1"])
     colours = ["#08519c" if t < 0.5 else "#a50f15" for t in d["targets"]]
-    ax.scatter(d["corners"][:, 0], d["corners"][:, 1], c=colours, s=70, edgecolors="black", zorder=3)
+    ax.scatter(d["corners"][:, 0], d["corners"][:, 1], c=colours, s=90, edgecolors="black", zorder=3,
+               clip_on=False)  # the points sit on the square's corners: draw them whole
     ax.set_xlim(0, 1), ax.set_ylim(0, 1), ax.set_aspect("equal")
     ax.set_xticks([0, 1]), ax.set_yticks([0, 1])
 
@@ -350,7 +353,7 @@ def section_png(section: Section, dpi: int = 80) -> bytes | None:
     plt = _pyplot()
     n = len(section.panels)
     small = all(p.kind == "boundary" for p in section.panels)
-    fig, axes = plt.subplots(1, n, figsize=((2.4 if small else 5) * n, 2.6 if small else 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=((2.6 if small else 5.5) * n, 2.8 if small else 3.8), squeeze=False)
     for ax, panel in zip(axes[0], section.panels, strict=True):
         draw(ax, panel)
     fig.tight_layout()
