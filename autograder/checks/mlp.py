@@ -480,7 +480,7 @@ def _spread_problem(label: str, weights: list[np.ndarray], biases: list[np.ndarr
         if pooled.size and np.ptp(pooled) == 0:
             why = ("constant weights make every unit learn the same thing" if kind == "weights" else
                    "PyTorch's default draws the biases uniformly too")
-            return (f"{label}: all {kind} are {fmt_num(pooled[0])} ({why}): keep nn.Linear's default uniform "
+            return (f"{label}: all {kind} are {_constant(pooled[0])} ({why}): keep nn.Linear's default uniform "
                     "initialisation.")
         if not (band[0] <= ratio <= band[1]) or abs(mean) > max_mean:
             return (f"{label}: the {kind}, scaled by sqrt(fan_in), have mean {fmt_num(mean)} and standard deviation "
@@ -835,3 +835,8 @@ def _curve_matches(losses: list[float], reference: list[float], n_batches: int, 
                  "of the epoch.")
     return False, (f"The losses returned for the first {k} epochs ({', '.join(f'{fmt_num(v)}' for v in got[:3])}, ...) "
                    f"differ from a correct training run on the same data and model: {cause}")
+
+
+def _constant(value: float) -> str:
+    """A constant an initialiser set on purpose (0, 0.5): shown as set, not as float noise."""
+    return f"{float(value):.4g}"
