@@ -20,6 +20,7 @@ from autograder.checks import CHECKS, load_all
 from autograder.checks.linreg import Descent, _loss
 from autograder.observers.poly import supplied_helpers
 from tests.inprocess import observe_file, outcome_of
+from tests.records import record_paths, replaced
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "linear_regression"
@@ -541,34 +542,12 @@ GARBAGE = (None, "x" * 10, 10 ** 12, -1, True, 1.5, float("nan"), [], {}, [None]
            np.zeros(0), {"a": 1})
 
 
-def _paths(value, path=()):
-    """Every place in a record: each leaf, and each dict and list as a whole."""
-    yield path
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield from _paths(inner, (*path, key))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            yield from _paths(inner, (*path, index))
-
-
-def _replaced(record, path, value):
-    if not path:
-        return value
-    copy = _copy(record)
-    target = copy
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    return copy
-
-
 @pytest.mark.parametrize("item_id", ITEMS)
 def test_checks_survive_any_malformed_answer(item_id: str) -> None:
     """Every field of the reference's own record replaced by garbage: an Outcome, never a crash."""
     expected = reference_facts(item_id)
     params = spec_mod.load(A).item(item_id).check
-    for path in list(_paths(expected))[1:]:
+    for path in record_paths(expected)[1:]:
         for garbage in GARBAGE:
-            result = CHECKS[item_id](_replaced(expected, path, garbage), expected, params)
+            result = CHECKS[item_id](replaced(expected, path, garbage), expected, params)
             assert 0.0 <= result.fraction <= 1.0, (path, garbage)

@@ -19,12 +19,14 @@ import pytest
 import torch
 
 from autograder import spec as spec_mod
-from autograder.checks import CHECKS, load_all as load_checks
+from autograder.checks import CHECKS
+from autograder.checks import load_all as load_checks
 from autograder.checks.poly import _grad_hint, check_fit_autograd, replay, sse
 from autograder.observers.poly import coefficients_of, supplied_helpers
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
 from tests.inprocess import observe_file
+from tests.records import record_paths, replaced
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "polynomial_regression"
@@ -573,34 +575,14 @@ GARBAGE = (None, "x" * 10, 10 ** 12, -1, True, 1.5, float("nan"), [], {}, [None]
            np.zeros(0), {"a": 1})
 
 
-def _paths(value, path=()):
-    """Every place in a record: each leaf, and each dict and list as a whole."""
-    yield path
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield from _paths(inner, (*path, key))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            yield from _paths(inner, (*path, index))
-
-
-def _replaced(record, path, value):
-    copy = facts_copy(record)
-    target = copy
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    return copy
-
-
 @pytest.mark.parametrize("item", ITEMS)
 def test_checks_survive_any_malformed_answer(item: str) -> None:
     """Every field of the reference's own record replaced by garbage: an Outcome, never a crash."""
     expected = _facts(item)
     params = spec_mod.load(ASSIGNMENT).item(item).check
-    for path in list(_paths(expected))[1:]:
+    for path in record_paths(expected)[1:]:
         for garbage in GARBAGE:
-            outcome = CHECKS[item](_replaced(expected, path, garbage), expected, params)
+            outcome = CHECKS[item](replaced(expected, path, garbage), expected, params)
             assert 0.0 <= outcome.fraction <= 1.0, (path, garbage)
 
 

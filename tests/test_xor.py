@@ -15,7 +15,8 @@ from typing import Any
 import nbformat
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder import spec as spec_mod
 from autograder.checks import CHECKS, load_all
@@ -24,6 +25,7 @@ from autograder.observation import observe
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
 from tests.inprocess import observe_file
+from tests.records import record_paths, replaced
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "xor"
@@ -630,33 +632,13 @@ JUNK = st.sampled_from([None, True, 0, -1, 7, 1e308, float("nan"), "x", [], {}, 
                         np.zeros(3), np.zeros((2, 2)), np.zeros(0), np.ones(1, dtype=np.int8), [[1.0]], [None]])
 
 
-def _paths(value: Any, path: tuple = ()) -> list[tuple]:
-    """Every place in a record, down the first two entries of each list."""
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, path + (key,))
-    elif isinstance(value, list):
-        for i, item in enumerate(value[:2]):
-            found += _paths(item, path + (i,))
-    return found
-
-
-def _replaced(value: Any, path: tuple, new: Any) -> Any:
-    if not path:
-        return new
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
-    return copy
-
-
 @settings(max_examples=150, deadline=None)
 @given(item_id=st.sampled_from(ITEMS), data=st.data())
 def test_a_mangled_record_costs_its_item_and_never_breaks_the_check(item_id: str, data: st.DataObject) -> None:
     """Whatever a submission writes in place of one fact, the check answers with an outcome."""
     facts = reference_facts(item_id)
-    path = data.draw(st.sampled_from(_paths(facts)))
-    result = CHECKS[item_id](_replaced(facts, path, data.draw(JUNK)), facts, SPEC.item(item_id).check)
+    path = data.draw(st.sampled_from(record_paths(facts, list_entries=2)))
+    result = CHECKS[item_id](replaced(facts, path, data.draw(JUNK)), facts, SPEC.item(item_id).check)
     assert isinstance(result, Outcome), result
 
 

@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.integrity.controls import control_source
+
 ROOT = Path(__file__).resolve().parents[2]
 ATTACK = Path(__file__).resolve().parent / "attacks" / "sandbox_busy_processes.py"
 CORRECT = ROOT / "examples" / "xor" / "correct.py"
@@ -42,19 +44,6 @@ def tight_xor_spec(folder: Path) -> Path:
     folder.mkdir()
     (folder / "assignment.yaml").write_text(yaml.safe_dump(raw))
     return folder
-
-
-def control_of(attack: Path, path: Path) -> Path:
-    kept, skipping = [], False
-    for line in attack.read_text(encoding="utf-8").splitlines(keepends=True):
-        if line.strip() == "# --- hostile part":
-            skipping = True
-        elif line.strip() == "# --- end of hostile part":
-            skipping = False
-        elif not skipping:
-            kept.append(line)
-    path.write_text("".join(kept), encoding="utf-8")
-    return path
 
 
 def grade_batch(folder: Path, spec: Path, out: Path, jobs: int) -> dict[str, dict[str, Any]]:
@@ -77,7 +66,7 @@ def test_busy_neighbour_costs_a_correct_submission_nothing(tmp_path: Path) -> No
     shutil.copy(ATTACK, together / "a_busy.py")
     shutil.copy(CORRECT, together / "b_correct.py")
     shutil.copy(CORRECT, alone / "b_correct.py")
-    control_of(ATTACK, alone / "a_busy.py")
+    (alone / "a_busy.py").write_text(control_source(ATTACK), encoding="utf-8")
     batch = grade_batch(together, spec, tmp_path / "out-together", jobs=2)
     solo = grade_batch(alone, spec, tmp_path / "out-alone", jobs=1)  # one at a time: nobody competes
     if not batch["b_correct"]["isolation"].get("cpu_cgroup"):

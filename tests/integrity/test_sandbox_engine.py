@@ -18,25 +18,12 @@ from typing import Any
 
 import pytest
 
+from tests.integrity.controls import control_of
+
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the sandbox tests need the full sandbox (root: namespaces, uid drop)")
-
-
-def control_of(attack: Path, folder: Path) -> Path:
-    """The attack without its hostile part (the lines between the two markers)."""
-    kept, skipping = [], False
-    for line in attack.read_text(encoding="utf-8").splitlines(keepends=True):
-        if line.strip() == "# --- hostile part":
-            skipping = True
-        elif line.strip() == "# --- end of hostile part":
-            skipping = False
-        elif not skipping:
-            kept.append(line)
-    path = folder / f"{attack.stem}_control.py"
-    path.write_text("".join(kept), encoding="utf-8")
-    return path
 
 
 def graded(grader: Any, attack: Path, tmp_path: Path) -> tuple[Any, Any, dict[str, Any]]:

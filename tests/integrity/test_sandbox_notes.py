@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from autograder import loader
+from tests.integrity.controls import control_of
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 CLAIM = "verified manually by the course staff"
@@ -26,20 +27,6 @@ RAISED = re.compile(r"^(Cell|The statement at line) \d+ \(`[^`]*`\) raised .*; t
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the sandbox tests need the full sandbox (root: namespaces, uid drop)")
-
-
-def control_of(attack: Path, folder: Path) -> Path:
-    kept, skipping = [], False
-    for line in attack.read_text(encoding="utf-8").splitlines(keepends=True):
-        if line.strip() == "# --- hostile part":
-            skipping = True
-        elif line.strip() == "# --- end of hostile part":
-            skipping = False
-        elif not skipping:
-            kept.append(line)
-    path = folder / f"{attack.stem}_control.py"
-    path.write_text("".join(kept), encoding="utf-8")
-    return path
 
 
 def graded(grader: Any, attack: Path, tmp_path: Path) -> tuple[Any, Any]:
