@@ -29,8 +29,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="autograder", description="Grade PyTorch course exercises in a sandbox.")
     parser.add_argument("--version", action="version", version=f"autograder {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    course = argparse.ArgumentParser(add_help=False)
+    course.add_argument("--course", metavar="DIR",
+                        help="the course folder (holding assignments/); default: $AUTOGRADER_COURSE, "
+                        "else the nearest parent of the working directory that holds assignments/")
 
-    grade = sub.add_parser("grade", help="grade a submission file or a folder of submissions",
+    grade = sub.add_parser("grade", parents=[course], help="grade a submission file or a folder of submissions",
                            description="Grade one submission (FILE) into a JSON file, or every "
                            "submission in DIR into OUTDIR/<student>.json plus summary.csv/json.")
     grade.add_argument("path", type=Path, metavar="FILE|DIR")
@@ -45,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="also write Gradescope results (<name>.gradescope.json)")
     grade.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
-    check = sub.add_parser("check", help="self-check a submission: visible items, readable output",
+    check = sub.add_parser("check", parents=[course], help="self-check a submission: visible items, readable output",
                            description="Run the visible rubric items on your file and explain "
                            "each result. Exit code 0 when all pass, 1 otherwise.")
     check.add_argument("path", type=Path, metavar="FILE")
@@ -56,14 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--html", type=Path, metavar="REPORT.html",
                        help="save your results and their pictures as one self-contained web page")
 
-    demo = sub.add_parser("demo", help="grade the shipped example submissions of every assignment",
+    demo = sub.add_parser("demo", parents=[course], help="grade the shipped example submissions of every assignment",
                           description="Grade examples/<assignment>/ for every assignment and print "
                           "one summary table each.")
     demo.add_argument("--output", "-o", type=Path, default=Path("demo-results"),
                       help="where to write results (default: ./demo-results)")
     demo.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
 
-    gs = sub.add_parser("gradescope", help="run as Gradescope's run_autograder",
+    gs = sub.add_parser("gradescope", parents=[course], help="run as Gradescope's run_autograder",
                         description="Grade /autograder/submission and write "
                         "/autograder/results/results.json (Gradescope's layout).")
     gs.add_argument("--assignment", "-a", required=True)
@@ -95,11 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERNAL
 
 
-def _grader(assignment: str, jobs: int = 1, visible_only: bool = False):  # type: ignore[no-untyped-def]
+def _grader(args: argparse.Namespace, jobs: int = 1, visible_only: bool = False):  # type: ignore[no-untyped-def]
     from autograder import spec
     from autograder.grade import Grader
 
-    return Grader(spec.load(assignment), jobs=max(1, jobs), visible_only=visible_only)
+    return Grader(spec.load(args.assignment, args.course), jobs=max(1, jobs), visible_only=visible_only)
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -110,7 +114,7 @@ def _grade(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     if args.path.is_dir():  # the instructor's batch folder (it may be a link the instructor made)
         return _grade_batch(args)
-    with _grader(args.assignment) as grader:
+    with _grader(args) as grader:
         result = grader.grade(args.path)
     json_report.write(result, args.output)
     if args.gradescope:
@@ -127,7 +131,7 @@ def _grade_batch(args: argparse.Namespace) -> int:
     started = time.monotonic()
     writers = [lambda r, out: gradescope.write(r, out.with_suffix(".gradescope.json"))] \
         if args.gradescope else []
-    with _grader(args.assignment, args.jobs) as grader:
+    with _grader(args, args.jobs) as grader:
         total = len(batch.plan(args.path, args.output))
         interactive = sys.stderr.isatty() and not args.quiet
         if interactive:
@@ -175,7 +179,7 @@ def _check(args: argparse.Namespace) -> int:
     if not os.path.lexists(args.path) or args.path.is_dir():
         print(f"autograder: error: {args.path}: no such file", file=sys.stderr)
         return ExitCode.USAGE
-    with _grader(args.assignment, visible_only=True) as grader:
+    with _grader(args, visible_only=True) as grader:
         full, observations = grader.grade_with_observations(args.path)
         result = full.only_visible()
         if args.plot or args.html:
@@ -204,17 +208,26 @@ def _pictures(args: argparse.Namespace, grader, result, observations) -> None:  
 
 def _demo(args: argparse.Namespace) -> int:
     """Grade every shipped example folder with one shared pool of warm workers."""
-    from autograder import batch, spec
+    from autograder import batch, course, spec
     from autograder.grade import Grader
     from autograder.report import json_report, terminal
     from autograder.worker import WorkerPool
 
-    examples = spec.COURSE_ROOT / "examples"
+    try:
+        root = course.find_root(args.course)
+    except course.CourseError as exc:
+        raise spec.SpecError(str(exc)) from None
+    examples = root / "examples"
+    if not examples.is_dir():
+        raise spec.SpecError(f"the course {root} has no examples/ folder to grade")
     started = time.monotonic()
     count = 0
     with WorkerPool(max(1, args.jobs)) as pool:
-        for folder in sorted(p for p in examples.iterdir() if p.is_dir()):
-            grader = Grader(spec.load(folder.name), pool=pool)
+        for name in course.known_assignments(root):
+            folder = examples / name
+            if not folder.is_dir():
+                continue
+            grader = Grader(spec.load(name, root), pool=pool)
             report = batch.run(grader, folder, args.output / folder.name)
             terminal.print_batch_table([json_report.read(p) for p in report.result_files])
             count += report.graded
@@ -228,7 +241,7 @@ def _gradescope(args: argparse.Namespace) -> int:
     from autograder.report import gradescope, json_report
 
     results_dir = args.root / "results"
-    with _grader(args.assignment) as grader:
+    with _grader(args) as grader:
         result = _gradescope_result(grader, args.root / "submission")
     gradescope.write(result, results_dir / "results.json")
     json_report.write(result, results_dir / "autograder.json")

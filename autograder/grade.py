@@ -15,7 +15,7 @@ from typing import Any
 
 from autograder import __version__, facts as facts_mod, reference, scoring
 from autograder.results import ItemResult, SubmissionResult
-from autograder.spec import COURSE_ROOT, AssignmentSpec
+from autograder.spec import AssignmentSpec
 from autograder.submission import Submission, prepare
 from autograder.worker import Worker, WorkerError, WorkerPool
 
@@ -120,7 +120,8 @@ class Grader:
                                 rubric=self._all_error(message), harness_version=__version__)
 
     def _job(self, sub: Submission) -> dict[str, Any]:
-        hide = {str(COURSE_ROOT), str(self.spec.directory), str(self.spec.reference.parent),
+        course = [str(self.spec.course)] if self.spec.course else []
+        hide = {*course, str(self.spec.directory), str(self.spec.reference.parent),
                 str(reference.cache_dir().parent), str(sub.path.parent.resolve()), *self.hide}
         return {"program": sub.program(), "plan": self.spec.sandbox_plan(self.visible_only),
                 "isolate": True, "namespaces": self.namespaces, "hide": sorted(hide)}

@@ -24,11 +24,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from autograder import course as course_mod
 from autograder.facts import SUPPLIED_KEY  # the observe key that carries supplied helpers
 from autograder.results import VISIBILITIES, Visibility
 
-COURSE_ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS_DIR = COURSE_ROOT / "assignments"
 SPEC_FILE = "assignment.yaml"
 
 
@@ -133,6 +132,11 @@ class AssignmentSpec:
     def directory(self) -> Path:
         return self.path.parent
 
+    @property
+    def course(self) -> Path | None:
+        """The course folder this spec sits in (``<course>/assignments/<name>/``), if any."""
+        return course_mod.root_of(self.directory)
+
     def item(self, item_id: str) -> RubricItem:
         for item in self.items:
             if item.id == item_id:
@@ -171,22 +175,37 @@ class AssignmentSpec:
 DEFAULT_STUB_MODULES = ("seaborn", "plotly", "tqdm", "ipywidgets", "pandas", "sklearn")
 
 
-def resolve(assignment: str) -> Path:
-    """Map an assignment name or folder path to its YAML file, or say what exists."""
-    candidate = Path(assignment)
-    for path in (candidate / SPEC_FILE, candidate, ASSIGNMENTS_DIR / assignment / SPEC_FILE):
+def resolve(assignment: str, course: str | Path | None = None) -> Path:
+    """Map an assignment to its YAML file, or say what exists.
+
+    ``assignment`` is a path (a folder holding ``assignment.yaml``, or the YAML
+    itself) or a name looked up in the course's ``assignments/`` (the course
+    found by :func:`autograder.course.find_root` from ``course``).
+    """
+    candidate = Path(assignment).expanduser()
+    for path in (candidate / SPEC_FILE, candidate):
         if path.is_file() and path.name.endswith((".yaml", ".yml")):
             return path.resolve()
-    known = sorted(p.name for p in ASSIGNMENTS_DIR.iterdir() if (p / SPEC_FILE).is_file())
+    if len(candidate.parts) != 1 or assignment in (".", ".."):
+        raise SpecError(f"--assignment {assignment}: no {SPEC_FILE} there; give a folder "
+                        f"holding {SPEC_FILE} or an assignment name")
+    try:
+        root = course_mod.find_root(course)
+    except course_mod.CourseError as exc:
+        raise SpecError(f"cannot find assignment {assignment!r}: {exc}") from None
+    path = root / course_mod.ASSIGNMENTS / assignment / SPEC_FILE
+    if path.is_file():
+        return path.resolve()
+    known = course_mod.known_assignments(root)
     raise SpecError(
-        f"unknown assignment {assignment!r}: give one of {', '.join(known)} "
-        f"or a folder holding {SPEC_FILE}"
+        f"unknown assignment {assignment!r} in the course {root}: give one of "
+        f"{', '.join(known) or '(none yet)'}, or a path to a folder holding {SPEC_FILE}"
     )
 
 
-def load(assignment: str | Path) -> AssignmentSpec:
-    """Load, validate and type an assignment spec."""
-    path = resolve(str(assignment))
+def load(assignment: str | Path, course: str | Path | None = None) -> AssignmentSpec:
+    """Load, validate and type an assignment spec (a name in the course, or a path)."""
+    path = resolve(str(assignment), course)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -65,8 +65,47 @@ def test_missing_field_and_unknown_rubric_id(tmp_path):
 
 
 def test_unknown_assignment_lists_known_ones():
-    with pytest.raises(spec.SpecError, match="unknown assignment 'nope': give one of linear_regression"):
+    with pytest.raises(spec.SpecError, match=r"unknown assignment 'nope' in the course .*: give one of "
+                       "linear_regression, mlp_regression"):
         spec.load("nope")
+
+
+def _course(root: Path, names: tuple[str, ...] = ("xor",)) -> Path:
+    """A course folder holding copies of the repository's specs (references stay where they are)."""
+    for name in names:
+        folder = root / "assignments" / name
+        folder.mkdir(parents=True)
+        raw = yaml.safe_load((ROOT / "assignments" / name / "assignment.yaml").read_text())
+        raw["reference"] = str(ROOT / "assignments" / name / raw["reference"])
+        (folder / "assignment.yaml").write_text(yaml.safe_dump(raw))
+    return root
+
+
+def test_course_is_found_from_flag_then_environment_then_parents(tmp_path, monkeypatch):
+    flag, env, parent = (_course(tmp_path / n) for n in ("flag", "env", "parent"))
+    inside = parent / "submissions" / "alice"
+    inside.mkdir(parents=True)
+    monkeypatch.chdir(inside)
+    monkeypatch.setenv("AUTOGRADER_COURSE", str(env))
+    assert spec.load("xor", course=flag).course == flag.resolve()
+    assert spec.load("xor").course == env.resolve()
+    monkeypatch.delenv("AUTOGRADER_COURSE")
+    assert spec.load("xor").course == parent.resolve()  # the nearest parent holding assignments/
+
+
+def test_no_course_anywhere_says_how_to_point_at_one(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUTOGRADER_COURSE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(spec.SpecError, match="no course folder found.*pass --course DIR, set "
+                       "AUTOGRADER_COURSE=DIR"):
+        spec.load("xor")
+    with pytest.raises(spec.SpecError, match="--course .*: not a course folder"):
+        spec.load("xor", course=tmp_path)
+    # a path needs no course, and its spec knows whether it sits in one
+    loaded = spec.load(_course(tmp_path / "c") / "assignments" / "xor")
+    assert loaded.course == (tmp_path / "c").resolve()
+    with pytest.raises(spec.SpecError, match="no assignment.yaml there"):
+        spec.load(tmp_path / "c" / "nowhere")
 
 
 def test_sandbox_plan_carries_no_points_visibility_or_reference():
