@@ -67,12 +67,37 @@ def _parser() -> argparse.ArgumentParser:
                       help="where to write results (default: ./demo-results)")
     demo.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
 
-    gs = sub.add_parser("gradescope", parents=[course], help="run as Gradescope's run_autograder",
-                        description="Grade /autograder/submission and write "
-                        "/autograder/results/results.json (Gradescope's layout).")
-    gs.add_argument("--assignment", "-a", required=True)
-    gs.add_argument("--root", type=Path, default=Path("/autograder"),
-                    help="the autograder root (default /autograder)")
+    release = sub.add_parser("release", parents=[course], help="write what students get to self-check "
+                             "(no reference solution in it)",
+                             description="Write a student release of an assignment into DIR: its "
+                             "visible items, the reference's facts for them precomputed, and the "
+                             "student template. Students run: autograder check FILE --assignment DIR")
+    release.add_argument("assignment", metavar="NAME", help="assignment name or folder")
+    release.add_argument("--output", "-o", type=Path, required=True, metavar="DIR",
+                         help="the release folder to write (new or empty)")
+    release.add_argument("--force", action="store_true", help="replace DIR if it is not empty")
+
+    gs = sub.add_parser("gradescope", parents=[course],
+                        help="build a Gradescope autograder zip, or run as its run_autograder",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="build NAME: write the Gradescope autograder zip of an assignment\n"
+                        "  (upload it as the assignment's autograder). run (the default): grade\n"
+                        "  ROOT/submission and write ROOT/results/results.json, as the zip's\n"
+                        "  run_autograder does. prepare: cache the reference's facts (the zip's setup.sh).",
+                        epilog="examples:\n"
+                        "  autograder gradescope build xor --output xor-autograder.zip\n"
+                        "  autograder gradescope --assignment xor --root /autograder")
+    gs.add_argument("action", nargs="?", choices=("run", "build", "prepare"), default="run",
+                    help="what to do (default: run)")
+    gs.add_argument("name", nargs="?", metavar="NAME",
+                    help="the assignment (name or folder); the same as --assignment")
+    gs.add_argument("--assignment", "-a", help="the assignment (name or folder)")
+    gs.add_argument("--root", type=Path, default=None,
+                    help="run: the autograder root (default: $AUTOGRADER_ROOT, else /autograder)")
+    gs.add_argument("--output", "-o", type=Path, metavar="ZIP",
+                    help="build: the zip to write (default: NAME-autograder.zip)")
+    gs.add_argument("--wheel", type=Path, metavar="PATH",
+                    help="build: the harness wheel to ship (default: built from this source checkout)")
     return parser
 
 
@@ -90,13 +115,84 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "release":
+            return _release(args)
         return _gradescope(args)
-    except (SpecError, SubmissionError) as exc:
+    except (SpecError, SubmissionError, UsageError) as exc:
         print(f"autograder: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except (ReferenceError, WorkerError) as exc:
         print(f"autograder: internal error: {exc}", file=sys.stderr)
         return ExitCode.INTERNAL
+    except KeyboardInterrupt:
+        print("autograder: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug of the harness: one line for the user, the traceback in a log
+        log = _crash_log(argv)
+        print(f"autograder: internal error: {type(exc).__name__}: {_one_line(exc)}. This is a bug "
+              f"in the harness, not in the submission; details in {log}", file=sys.stderr)
+        return ExitCode.INTERNAL
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for (a path that cannot be read or written)."""
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _crash_log(argv: Sequence[str] | None) -> str:
+    """Write the current exception's traceback to a log file and return its path.
+
+    The user sees one line; whoever fixes the harness needs the whole story. The
+    log goes next to the reference cache (private to the user), else to the
+    temporary folder; if neither can be written, the traceback goes to stderr.
+    """
+    import tempfile
+    import traceback
+
+    text = (f"autograder {__version__}\nargv: {list(sys.argv[:1]) + list(argv or sys.argv[1:])}\n"
+            f"python: {sys.version.split()[0]}\n\n{traceback.format_exc()}")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    from autograder.reference import cache_root
+
+    for folder in (cache_root() / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"autograder-crash-{stamp}-{os.getpid()}.log"
+            path.write_text(text, encoding="utf-8")
+            return str(path)
+        except OSError:
+            continue
+    sys.stderr.write(text)
+    return "the traceback above"
+
+
+def _readable(path: Path) -> None:
+    """Fail early, with the reason, on a submission file the harness cannot read."""
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror or exc}); check the path and "
+                         "its permissions") from None
+
+
+def _writable(path: Path, folder: bool) -> None:
+    """Fail before grading, not after, when the results cannot be written where asked."""
+    if folder and path.exists() and not path.is_dir():
+        raise UsageError(f"--output {path}: is a file; give a folder for the results of a batch")
+    if not folder and path.is_dir():
+        raise UsageError(f"--output {path}: is a folder; give a file name such as alice.json")
+    target = path if folder else path.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot create {target} ({exc.strerror or exc})") from None
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise UsageError(f"--output {path}: {target} is not writable; choose another place")
 
 
 def _grader(args: argparse.Namespace, jobs: int = 1, visible_only: bool = False):  # type: ignore[no-untyped-def]
@@ -112,8 +208,14 @@ def _grade(args: argparse.Namespace) -> int:
     if not os.path.lexists(args.path):  # a link is graded (and refused), not reported as missing
         print(f"autograder: error: {args.path}: no such file or folder", file=sys.stderr)
         return ExitCode.USAGE
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1")
     if args.path.is_dir():  # the instructor's batch folder (it may be a link the instructor made)
+        _writable(args.output, folder=True)
         return _grade_batch(args)
+    if not os.path.islink(args.path) and args.path.is_file():
+        _readable(args.path)
+    _writable(args.output, folder=False)
     with _grader(args) as grader:
         result = grader.grade(args.path)
     json_report.write(result, args.output)
@@ -179,14 +281,56 @@ def _check(args: argparse.Namespace) -> int:
     if not os.path.lexists(args.path) or args.path.is_dir():
         print(f"autograder: error: {args.path}: no such file", file=sys.stderr)
         return ExitCode.USAGE
+    if not os.path.islink(args.path) and args.path.is_file():
+        _readable(args.path)
+    for picture in (args.plot, args.html):
+        if picture is not None:
+            _writable(picture, folder=False)
     with _grader(args, visible_only=True) as grader:
+        from autograder import release  # a student release: say first if another harness made it
+
+        for warning in release.notices(grader.spec):
+            print(warning, file=sys.stderr, flush=True)
         full, observations = grader.grade_with_observations(args.path)
         result = full.only_visible()
         if args.plot or args.html:
             _pictures(args, grader, result, observations)
     terminal.print_result(result, show_output=args.show_output)
+    note = release.own_helpers_note(grader.spec, result)  # release items run with the student's helpers
+    if note:
+        print(note)
     ok = all(item.status == "passed" for item in result.rubric)
     return ExitCode.GRADED if ok else ExitCode.CHECK_FAILED
+
+
+def _release(args: argparse.Namespace) -> int:
+    """Write a student release (see autograder/release.py); the reference stays here."""
+    from autograder import release, spec
+
+    try:
+        course_spec = spec.load(args.assignment, args.course)
+        made = release.build(course_spec, args.output, force=args.force)
+    except release.ReleaseError as exc:
+        print(f"autograder: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except OSError as exc:
+        print(f"autograder: error: --output {args.output}: cannot write the release "
+              f"({exc.strerror or exc}); choose another place", file=sys.stderr)
+        return ExitCode.USAGE
+    print(f"release of {course_spec.name} written to {made.folder}: "
+          f"{len(made.items)} visible items ({', '.join(made.items)}); {made.withheld} not visible "
+          "to students left out; expected facts in expected.json; no reference source")
+    if made.template is not None:
+        print(f"student template: {made.template.name}")
+    else:
+        print(f"no student template: {made.template_wanted} does not exist (set template: in the "
+              "spec to ship one)")
+    if made.own_helpers:
+        print("note: in this release " + ", ".join(made.own_helpers) + " run with the student's own "
+              "helpers (supply: ships reference source, so it is dropped): a wrong helper can fail "
+              "them too in a self-check, never in your grading")
+    print(f"students run: autograder check FILE --assignment {made.folder}")
+    return ExitCode.GRADED
 
 
 def _pictures(args: argparse.Namespace, grader, result, observations) -> None:  # type: ignore[no-untyped-def]
@@ -237,15 +381,125 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _gradescope(args: argparse.Namespace) -> int:
-    """Gradescope layout: /autograder/submission/ in, /autograder/results/results.json out."""
+    """``autograder gradescope [run|build|prepare]``: check the arguments, then dispatch."""
+    def usage(message: str) -> int:
+        print(f"autograder: error: gradescope {args.action}: {message}", file=sys.stderr)
+        return ExitCode.USAGE
+
+    if args.name is not None and args.assignment is not None and args.name != args.assignment:
+        return usage("give the assignment once, as NAME or as --assignment")
+    args.assignment = args.assignment or args.name
+    if args.assignment is None:
+        return usage("which assignment? give its name or folder, e.g. "
+                     + ("`autograder gradescope build xor`" if args.action == "build"
+                        else f"`autograder gradescope {args.action} --assignment xor`"))
+    if args.action != "build" and (args.output is not None or args.wheel is not None):
+        return usage("--output and --wheel are options of `autograder gradescope build`")
+    if args.action != "run" and args.root is not None:
+        return usage("--root is an option of the run (`autograder gradescope --assignment A --root R`)")
+    if args.action == "build":
+        return _gradescope_build(args)
+    if args.action == "prepare":
+        return _gradescope_prepare(args)
+    return _gradescope_run(args)
+
+
+def _gradescope_run(args: argparse.Namespace) -> int:
+    """Gradescope layout: ROOT/submission/ in, ROOT/results/results.json out (ROOT: --root,
+    else $AUTOGRADER_ROOT, else /autograder).
+
+    The submission's own problems (a broken notebook, hostile code) are graded:
+    its items are ``error``, exit 0. Anything that goes wrong in the harness
+    itself (a bad spec, a reference that fails, a dead worker, a bug) still
+    ends in a valid results.json: 0 points, a visible test telling the student
+    to contact the instructor, the details in a hidden test; exit 3 with one
+    line on stderr. A missing results.json shows the student a bare error page
+    and the instructor nothing.
+    """
     from autograder.report import gradescope, json_report
 
-    results_dir = args.root / "results"
-    with _grader(args) as grader:
-        result = _gradescope_result(grader, args.root / "submission")
-    gradescope.write(result, results_dir / "results.json")
-    json_report.write(result, results_dir / "autograder.json")
+    root = args.root if args.root is not None else Path(os.environ.get("AUTOGRADER_ROOT") or "/autograder")
+    results = root / "results" / "results.json"
+    try:
+        with _grader(args) as grader:
+            result = _gradescope_result(grader, root / "submission")
+        gradescope.write(result, results)
+    except Exception as exc:  # noqa: BLE001 -- the harness failed, never the submission: see the docstring
+        return _gradescope_failed(args, exc, results)
+    try:  # our own richer JSON beside it, for the instructor; results.json is what counts
+        json_report.write(result, results.with_name("autograder.json"))
+    except OSError as exc:
+        print(f"autograder: warning: could not write {results.with_name('autograder.json')} "
+              f"({exc.strerror or exc}); results.json is written", file=sys.stderr)
     print(f"{result.score:g} / {result.max_score:g}")
+    return ExitCode.GRADED
+
+
+def _gradescope_failed(args: argparse.Namespace, exc: BaseException, results: Path) -> int:
+    """Write the harness-failure results.json (see :func:`_gradescope_run`) and return exit 3."""
+    import traceback
+
+    from autograder.report import gradescope
+
+    summary = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    details = (f"autograder {__version__} failed grading assignment {args.assignment}\n"
+               f"{type(exc).__name__}: {exc}\n\n" + "".join(traceback.format_exception(exc)))
+    try:
+        gradescope.write_failure(details, results)
+    except OSError as err:
+        print(f"autograder: internal error: the autograder failed ({summary}), and {results} could "
+              f"not be written either ({err.strerror or err}); check the results folder",
+              file=sys.stderr)
+        return ExitCode.INTERNAL
+    print(f"autograder: internal error: the autograder failed ({summary}); {results} says so, "
+          "with the details in a hidden test", file=sys.stderr)
+    return ExitCode.INTERNAL
+
+
+def _gradescope_prepare(args: argparse.Namespace) -> int:
+    """The zip's setup.sh: compute the reference's facts once, into the image's cache
+    ($AUTOGRADER_CACHE), so no submission recomputes them; a failing reference is
+    reported at upload time rather than at every submission."""
+    from autograder import reference, spec
+    from autograder.grade import _run_in_throwaway_worker
+    from autograder.worker import WorkerError
+
+    loaded = spec.load(args.assignment, args.course)
+    try:
+        reference.expected_facts(loaded, _run_in_throwaway_worker)
+    except (reference.ReferenceError, WorkerError) as exc:
+        print(f"autograder: internal error: computing the reference's facts for {loaded.name} "
+              f"failed: {exc}. Fix the reference or the spec, then build the zip again",
+              file=sys.stderr)
+        return ExitCode.INTERNAL
+    print(f"reference facts of {loaded.name} cached in {reference.cache_dir()}")
+    return ExitCode.GRADED
+
+
+def _gradescope_build(args: argparse.Namespace) -> int:
+    """Write the Gradescope autograder zip (see autograder/bundle.py)."""
+    from autograder import bundle
+
+    try:
+        made = bundle.build(args.assignment, args.output, course=args.course, wheel=args.wheel)
+    except bundle.BundleError as exc:
+        print(f"autograder: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"autograder: error: building the zip failed: {exc.strerror or exc}{where}; check "
+              "that path, or choose another --output", file=sys.stderr)
+        return ExitCode.USAGE
+    course_files = [f for f in made.files if f.startswith("course/")]
+    print(f"wrote {made.output}: the Gradescope autograder of {made.assignment}, {len(made.files)} files")
+    print(f"  setup.sh        installs torch=={made.torch} (CPU build, {bundle.TORCH_CPU_INDEX}), "
+          f"then wheel/{made.wheel}, then caches the reference's facts")
+    print("  run_autograder  grades /autograder/submission/ into /autograder/results/results.json")
+    print(f"  course/         {', '.join(f.removeprefix('course/') for f in course_files)}")
+    print("upload it as the assignment's autograder (Configure Autograder, zip file upload), on a "
+          "base image with Python 3.11 or newer (e.g. Ubuntu 24.04)")
+    print("try it here first: unzip it into R/source, put a submission in R/submission/, run "
+          "AUTOGRADER_ROOT=R bash R/source/run_autograder, read R/results/results.json")
     return ExitCode.GRADED
 
 

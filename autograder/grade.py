@@ -121,8 +121,10 @@ class Grader:
 
     def _job(self, sub: Submission) -> dict[str, Any]:
         course = [str(self.spec.course)] if self.spec.course else []
-        hide = {*course, str(self.spec.directory), str(self.spec.reference.parent),
-                str(reference.cache_dir().parent), str(sub.path.parent.resolve()), *self.hide}
+        # A release has no reference; its folder (the facts) is the spec's directory, hidden.
+        solution = [str(self.spec.reference.parent)] if self.spec.reference is not None else []
+        hide = {*course, str(self.spec.directory), *solution, str(reference.cache_root()),
+                str(sub.path.parent.resolve()), *self.hide}
         return {"program": sub.program(), "plan": self.spec.sandbox_plan(self.visible_only),
                 "isolate": True, "namespaces": self.namespaces, "hide": sorted(hide)}
 

@@ -8,6 +8,15 @@ tolerances), points and visibility never leave the grader. An item's
 ``supply:`` names functions of the reference whose own source travels with
 that item's ``observe:`` settings (and no other item's), for its observer to
 swap into the submission while it runs.
+
+A spec names where the expected facts come from in exactly one way:
+``reference:`` (the instructor's course: the reference solution is run and its
+facts cached) or ``facts:`` (a student release made by ``autograder release``:
+the facts precomputed into a JSON file next to the YAML, so that no reference
+source ever reaches a student's machine). A release also carries a
+``release:`` block saying which harness made it; a release made by a newer
+harness is refused before validation, since it may use fields this one does
+not know.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from autograder import course as course_mod
+from autograder import __version__, course as course_mod
 from autograder.facts import SUPPLIED_KEY  # the observe key that carries supplied helpers
 from autograder.results import VISIBILITIES, Visibility
 
@@ -55,14 +64,36 @@ _LIMITS_SCHEMA = {
     "properties": {k: {"type": "number", "exclusiveMinimum": 0} for k in DEFAULT_LIMITS},
 }
 
+_RELEASE_SCHEMA = {  # written by ``autograder release``; see autograder/release.py
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["harness_version", "spec_fingerprint", "engine", "torch", "assignment"],
+    "properties": {
+        "harness_version": {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)*"},
+        "spec_fingerprint": {"type": "string"},
+        "engine": {"type": "string"},
+        "torch": {"type": "string"},
+        "assignment": {"type": "string"},
+        # items whose course spec supplies the reference's helpers; in a release they
+        # run with the student's own (the release ships no reference source)
+        "own_helpers": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+}
+
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["name", "title", "reference", "items"],
+    "required": ["name", "title", "items"],
+    # Where the expected facts come from: the reference solution (a course) or a
+    # precomputed facts file (a student release). Exactly one; see _explain.
+    "oneOf": [{"required": ["reference"]}, {"required": ["facts"]}],
     "properties": {
         "name": {"type": "string", "pattern": "^[a-z0-9_]+$"},
         "title": {"type": "string"},
         "reference": {"type": "string"},
+        "facts": {"type": "string"},
+        "template": {"type": "string"},
+        "release": _RELEASE_SCHEMA,
         "aliases": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
@@ -117,16 +148,25 @@ class RubricItem:
 
 @dataclass(frozen=True)
 class AssignmentSpec:
-    """One assignment: its rubric, limits, aliases and reference solution."""
+    """One assignment: its rubric, limits, aliases and where its expected facts come from.
+
+    Exactly one of ``reference`` (a course's spec: the reference solution) and
+    ``facts_file`` (a student release: the facts precomputed) is set.
+    ``release`` is the release's own ``release:`` block (which harness made it),
+    ``template`` the student notebook a release ships (it may not exist).
+    """
 
     name: str
     title: str
     path: Path
-    reference: Path
+    reference: Path | None
     items: tuple[RubricItem, ...]
     aliases: dict[str, list[str]] = field(default_factory=dict)
     stub_modules: tuple[str, ...] = ()
     limits: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    facts_file: Path | None = None
+    release: dict[str, Any] | None = None
+    template: Path | None = None
 
     @property
     def directory(self) -> Path:
@@ -161,14 +201,17 @@ class AssignmentSpec:
 
     @functools.cached_property
     def fingerprint(self) -> str:
-        """Hash of everything that can change a grade: the YAML and the reference source.
+        """Hash of everything that can change a grade: the YAML and the reference source
+        (or, in a release, the precomputed facts that stand in for it).
 
         Read once per loaded spec, not once per submission: a batch keys every
         result on it, and it must describe the files this run actually used.
         """
         digest = hashlib.sha256()
         digest.update(self.path.read_bytes())
-        digest.update(self.reference.read_bytes())
+        source = self.reference if self.reference is not None else self.facts_file
+        if source is not None:
+            digest.update(source.read_bytes())
         return digest.hexdigest()
 
 
@@ -186,7 +229,7 @@ def resolve(assignment: str, course: str | Path | None = None) -> Path:
     for path in (candidate / SPEC_FILE, candidate):
         if path.is_file() and path.name.endswith((".yaml", ".yml")):
             return path.resolve()
-    if len(candidate.parts) != 1 or assignment in (".", ".."):
+    if "/" in assignment or assignment.startswith(("~", ".")):  # a path, not a name
         raise SpecError(f"--assignment {assignment}: no {SPEC_FILE} there; give a folder "
                         f"holding {SPEC_FILE} or an assignment name")
     try:
@@ -210,8 +253,48 @@ def load(assignment: str | Path, course: str | Path | None = None) -> Assignment
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc}); "
+                        "check its permissions") from None
+    refuse_newer_release(raw, path)
     validate(raw, path)
     return _build(raw, path)
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    """``"0.10.2"`` -> ``(0, 10, 2)``, trailing zeros dropped, so versions compare as numbers
+    (``"0.10" > "0.9"``, ``"1.0" == "1"``); a part's suffix (``rc1``) is ignored."""
+    parts = []
+    for part in str(text).split("."):
+        digits = ""
+        for char in part:
+            if not char.isdigit():
+                break
+            digits += char
+        if not digits:
+            break
+        parts.append(int(digits))
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def refuse_newer_release(raw: Any, path: Path) -> None:
+    """A release made by a newer harness than this one is a usage error that says to upgrade.
+
+    Checked before schema validation: a newer release may use fields this
+    harness does not know, and "upgrade" is the useful answer, not "unknown key".
+    """
+    block = raw.get("release") if isinstance(raw, dict) else None
+    made_by = block.get("harness_version") if isinstance(block, dict) else None
+    if isinstance(made_by, (int, float)) and not isinstance(made_by, bool):
+        made_by = str(made_by)  # a hand-edited `harness_version: 1.0` is a YAML number
+    if not isinstance(made_by, str) or not version_key(made_by):
+        return
+    if version_key(made_by) > version_key(__version__):
+        raise SpecError(f"{path}: this release was made for autograder {made_by}, newer than yours "
+                        f"({__version__}): upgrade with `pip install --upgrade autograder` (or the way "
+                        "your course installs it), then run the check again")
 
 
 def validate(raw: Any, path: Path) -> None:
@@ -238,6 +321,12 @@ def validate(raw: Any, path: Path) -> None:
 
 
 def _explain(err: jsonschema.ValidationError) -> str:
+    if err.validator == "oneOf" and isinstance(err.instance, dict):  # only one: reference vs facts
+        if "reference" in err.instance:
+            return ("it has both reference: and facts:; keep one: reference: (the reference solution, "
+                    "in a course) or facts: (the expected facts, in a release made by autograder release)")
+        return ("it has neither reference: nor facts:; add reference: (the path to the reference "
+                "solution) or, in a student release, facts: (the expected-facts JSON file)")
     if err.validator == "not":  # the only one: observe must not set the supplied helpers itself
         return (f"the observe key {SUPPLIED_KEY!r} is filled in by the grader from the reference; "
                 "list the helper functions under the item's supply: instead")
@@ -253,11 +342,23 @@ def _explain(err: jsonschema.ValidationError) -> str:
 
 def _build(raw: dict[str, Any], path: Path) -> AssignmentSpec:
     limits = {**DEFAULT_LIMITS, **raw.get("limits", {})}
-    reference = (path.parent / raw["reference"]).resolve()
-    if not reference.is_file():
-        raise SpecError(f"{path}: field reference: {reference} does not exist")
+    reference = facts_file = None
+    if "reference" in raw:
+        reference = (path.parent / raw["reference"]).resolve()
+        if not reference.is_file():
+            raise SpecError(f"{path}: field reference: {reference} does not exist")
+    else:
+        facts_file = (path.parent / raw["facts"]).resolve()
+        if not facts_file.is_file():
+            raise SpecError(f"{path}: field facts: {facts_file} does not exist; this release is "
+                            "incomplete: ask your instructor for a new release")
+        for k, i in enumerate(raw["items"]):
+            if i.get("supply"):  # supply: ships the reference's source; a release has none to ship
+                raise SpecError(f"{path}: field items.{k}.supply: supply: needs the reference "
+                                "solution, and this spec has facts: instead; remove supply: "
+                                "(autograder release drops it)")
     supplied = [supplied_sources(reference, i.get("supply", []), path, f"items.{k}.supply")
-                for k, i in enumerate(raw["items"])]
+                if reference is not None else {} for k, i in enumerate(raw["items"])]
     items = tuple(
         RubricItem(
             id=i["id"],
@@ -279,6 +380,9 @@ def _build(raw: dict[str, Any], path: Path) -> AssignmentSpec:
         aliases={k: list(v) for k, v in raw.get("aliases", {}).items()},
         stub_modules=tuple(raw.get("stub_modules", DEFAULT_STUB_MODULES)),
         limits=limits,
+        facts_file=facts_file,
+        release=dict(raw["release"]) if "release" in raw else None,
+        template=(path.parent / raw.get("template", f"../../student_template/{raw['name']}.ipynb")).resolve(),
     )
 
 

@@ -20,8 +20,9 @@ ASSIGNMENTS = ("mlp_regression", "xor", "linear_regression", "polynomial_regress
 # Tests that start processes (sandboxes, workers, the CLI) form the slow tier:
 # `pytest -m "not slow"` is the inner loop, the full suite runs in CI.
 SANDBOX_FIXTURES = frozenset({"pool", "graders"})
-SLOW_FILES = frozenset({"test_cli.py", "test_batch.py", "test_hostile.py", "test_examples.py",
-                        "test_notebooks.py"})
+SLOW_FILES = frozenset({"test_cli.py", "test_cli_errors.py", "test_wheel.py", "test_student_ci.py",
+                        "test_batch.py", "test_hostile.py", "test_examples.py", "test_notebooks.py",
+                        "test_release.py", "test_gradescope_bundle.py"})
 # In-process tests that train whole submissions (each well over a second: a fit run
 # many times, or every item of every shipped example) or wait out a time limit by
 # design. They stay in the full suite; the fast tier keeps each assignment's other

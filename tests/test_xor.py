@@ -195,7 +195,7 @@ def test_loss_decrease_credits_train_xor_when_the_model_is_broken() -> None:
     )
     assert result.feedback.endswith(
         "On your XOR() it did not (the loss went from 0.5457 to 0.25 over 200 epochs), so the "
-        "model is what needs fixing: see xor.forward and xor.boundary."
+        "model is what needs fixing: check XOR's layers and its forward pass (Linear, Sigmoid, Linear)."
     )
 
 

@@ -474,7 +474,8 @@ def check_xor_loss_decrease(observed: dict[str, Any], expected: dict[str, Any], 
     if grader_verdict.status == "passed":
         return Outcome.passed(
             f"train_xor works: on {net}, {grader_verdict.feedback} On your XOR() it did not "
-            f"({own_summary}), so the model is what needs fixing: see xor.forward and xor.boundary.",
+            f"({own_summary}), so the model is what needs fixing: check XOR's layers and its forward "
+            "pass (Linear, Sigmoid, Linear).",
             diagnostics=f"own-model verdict: {own_verdict.feedback if own_verdict else short(own_error)}",
         )
     if own_verdict is None:
@@ -760,7 +761,7 @@ def boundary_hint(first_run: dict[str, Any], results: list[SeedResult], solved: 
         )
     if solved == 0:
         return (
-            "Check train_xor on its own (xor.loss_decrease) and the forward pass (xor.forward); "
+            "Check train_xor on its own (xor.loss_decrease) and XOR's forward pass (Linear, Sigmoid, Linear); "
             "then make the defaults train long enough."
         )
     return (

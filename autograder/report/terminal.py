@@ -15,8 +15,12 @@ def print_result(result: SubmissionResult, console: Console | None = None, show_
     """One block per item: status, score, title, then the feedback; notes underneath.
 
     A list rather than a table, so feedback stays readable in a narrow terminal.
+    Not on a terminal (a CI log, a pipe), lines are not broken at 80 columns:
+    the log viewer wraps them to its own width.
     """
-    console = console or Console()
+    if console is None:
+        console = Console()
+        console.soft_wrap = not console.is_terminal
     console.print(f"[bold]{result.assignment}[/bold]: {result.submission}", highlight=False)
     for item in result.rubric:
         style = STYLE[item.status]
