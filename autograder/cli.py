@@ -98,6 +98,26 @@ def _parser() -> argparse.ArgumentParser:
                     help="build: the zip to write (default: NAME-autograder.zip)")
     gs.add_argument("--wheel", type=Path, metavar="PATH",
                     help="build: the harness wheel to ship (default: built from this source checkout)")
+
+    new = sub.add_parser("new", parents=[course], help="start an assignment: spec, reference, sheet, examples",
+                         description="Write the files of a new assignment NAME in the course (never over "
+                         "an existing file) and print the next steps. With --course DIR, DIR may be a new "
+                         "course folder.")
+    new.add_argument("name", metavar="NAME", help="the assignment's name (lower-case letters, digits, _)")
+
+    assign = sub.add_parser("assign", parents=[course], help="write the student template from the reference",
+                            description="Write the student template of an assignment: the cells of "
+                            "student_template/NAME.sheet.yaml, with code taken from the reference, whose "
+                            "### BEGIN SOLUTION ... ### END SOLUTION regions become raise NotImplementedError.")
+    assign.add_argument("assignment", metavar="NAME|PATH", help="assignment name or folder")
+
+    validate = sub.add_parser("validate", parents=[course], help="self-test an assignment before release",
+                              description="Check that the spec loads, the reference gets full marks, the "
+                              "student template earns nothing and every example gets the outcome "
+                              "examples/NAME/outcomes.yaml declares. Exit code 0 when all hold, 1 otherwise.")
+    validate.add_argument("assignment", metavar="NAME|PATH", help="assignment name or folder")
+    validate.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                          help="parallel workers (default: number of cores)")
     return parser
 
 
@@ -117,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "release":
             return _release(args)
+        if args.command in ("new", "assign", "validate"):
+            return _authoring(args)
         return _gradescope(args)
     except (SpecError, SubmissionError, UsageError) as exc:
         print(f"autograder: error: {exc}", file=sys.stderr)
@@ -378,6 +400,78 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"graded {count} example submissions in {time.monotonic() - started:.1f} s; "
           f"results in {args.output}/<assignment>/ (summary.csv, summary.json, one JSON each)")
     return ExitCode.GRADED
+
+
+def _authoring(args: argparse.Namespace) -> int:
+    """``autograder new|assign|validate`` (see autograder/authoring/); an instructor's mistake
+    there (a bad sheet, bad markers, an existing file) is one line and exit 2."""
+    from autograder.authoring.sheet import AuthoringError
+
+    try:
+        return {"new": _new, "assign": _assign, "validate": _validate}[args.command](args)
+    except AuthoringError as exc:
+        print(f"autograder: error: {args.command}: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+
+
+def _new(args: argparse.Namespace) -> int:
+    from autograder.authoring import scaffold
+
+    made = scaffold.create(args.name, args.course)
+    course = f" --course {args.course}" if args.course else ""
+    where = f"a new course, {made.root}" if made.new_course else f"the course {made.root}"
+    print(f"assignment {args.name} written in {where}:")
+    for path in made.files:
+        print(f"  {path.relative_to(made.root)}")
+    rubric = ("the kit item there is an example; add yours" if made.kit_item
+              else "add its rubric items (the comments there show how)")
+    print("next:")
+    print(f"  1. write the solution in reference/{args.name}.py; put what students write between "
+          "### BEGIN SOLUTION and ### END SOLUTION")
+    print(f"  2. assignments/{args.name}/assignment.yaml: {rubric}")
+    print(f"  3. student_template/{args.name}.sheet.yaml: the markdown and cells students see; then")
+    print(f"     autograder assign {args.name}{course}      writes student_template/{args.name}.ipynb")
+    print(f"  4. put example submissions in examples/{args.name}/ and declare what each must get in "
+          f"examples/{args.name}/outcomes.yaml")
+    print(f"  5. autograder validate {args.name}{course}    before you release it")
+    return ExitCode.GRADED
+
+
+def _assign(args: argparse.Namespace) -> int:
+    from autograder.authoring import sheet
+
+    tgt = sheet.target(args.assignment, args.course)
+    try:
+        made = sheet.assign(tgt)
+    except OSError as exc:
+        raise UsageError(f"cannot write {tgt.template} ({exc.strerror or exc}); check the folder's "
+                         "permissions") from None
+    state = "wrote" if made.changed else "unchanged (already current):"
+    print(f"{state} {tgt.rel(made.template)}: {made.cells} cells, {made.from_reference} of them from "
+          f"{tgt.rel(tgt.reference)}, whose {made.stubs} solution regions are stubbed out")
+    return ExitCode.GRADED
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from autograder.authoring import selftest
+
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1")
+    ascii_only = not _can_print("✓✗·")
+    started = time.monotonic()
+    report = selftest.validate(args.assignment, args.course, jobs=args.jobs,
+                               echo=lambda line: print(line.render(ascii_only), flush=True))
+    summary = report.summary() + f", in {time.monotonic() - started:.1f} s"
+    print(summary.replace("✗", "FAIL") if ascii_only else summary)
+    return ExitCode.GRADED if report.ok else ExitCode.CHECK_FAILED
+
+
+def _can_print(text: str) -> bool:
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
 
 
 def _gradescope(args: argparse.Namespace) -> int:

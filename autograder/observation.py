@@ -9,6 +9,10 @@ Runs in the sandbox. An observation is one of::
 and, added by the sandbox when the observer never reported back,
 ``{"status": "timeout", "seconds": 30}`` or ``{"status": "crashed", "detail": ...}``.
 Judging happens later, in ``autograder.scoring``.
+
+An item with a ``kind`` (see ``autograder.kit``) runs that kind's observer,
+configured by its ``observe:`` settings; any other item runs the observer
+registered under its id.
 """
 
 from __future__ import annotations
@@ -16,17 +20,21 @@ from __future__ import annotations
 from typing import Any
 
 from autograder import facts as facts_mod
+from autograder.kit import KIND_OBSERVERS
 from autograder.namespace import MissingName, SubmissionNamespace
 from autograder.observers import OBSERVERS, load_all
 from autograder.observers.common import describe_exception, seed_everything
 
 
-def observe(item_id: str, ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """Run the observer of ``item_id`` on the submission's names; never raises."""
+def observe(item_id: str, ns: SubmissionNamespace, params: dict[str, Any],
+            kind: str | None = None) -> dict[str, Any]:
+    """Run the observer of ``kind`` (or, without one, of ``item_id``) on the submission's names;
+    never raises."""
     load_all()
     seed_everything(int(params.get("seed", 0)))
     try:
-        result = OBSERVERS[item_id](ns, params)
+        run = KIND_OBSERVERS[kind] if kind is not None else OBSERVERS[item_id]
+        result = run(ns, params)
         return {"status": "ok", "facts": facts_mod.to_plain(result)}
     except MissingName as missing:
         return {"status": "missing", "name": missing.name, "tried": list(missing.tried)}

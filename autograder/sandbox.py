@@ -352,7 +352,7 @@ def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: in
             params = dict(item.get("observe", {}))
             if item.get("supply"):
                 params[SUPPLIED] = _receive_supply(supply_r, item["id"])
-            record = observe(item["id"], ns, params)
+            record = observe(item["id"], ns, params, item.get("kind"))
             record["seconds"] = round(time.monotonic() - started, 3)
             _write_line(facts_w, {"kind": "observation", "item": item["id"], "record": record})
         except BaseException:

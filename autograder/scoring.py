@@ -1,7 +1,8 @@
 """Stage 4: score observations against the reference's, outside the sandbox.
 
 Turns each item's observation into an :class:`Outcome` with the registered
-check, then into an :class:`ItemResult` with points. Framework-level cases
+check (or, for an item with a ``kind``, that kind's judge, see ``autograder.kit``),
+then into an :class:`ItemResult` with points. Framework-level cases
 (missing name, exception, timeout, crash, a check that itself fails) are
 handled here once, so each check only deals with observations that ran.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autograder import kit
 from autograder.checks import CHECKS, load_all
 from autograder.judge import Budget, judge
 from autograder.results import ItemResult, Outcome
@@ -25,6 +27,7 @@ def outcome_for(item: RubricItem, observed: dict[str, Any] | None, expected: dic
     exhaust the grader.
     """
     load_all()
+    kit.load_all()
     if observed is None:
         return Outcome.error("This item was not run: grading stopped before it (see the notes above).")
     status = observed.get("status")
@@ -54,7 +57,7 @@ def outcome_for(item: RubricItem, observed: dict[str, Any] | None, expected: dic
     facts = observed.get("facts")
     if not isinstance(facts, dict):
         return Outcome.error("The grader received no usable observation for this item.")
-    check = CHECKS[item.id]
+    check = kit.KINDS[item.kind].judge if item.kind is not None else CHECKS[item.id]
     return judge(lambda: check(facts, expected["facts"], item.check), budget)
 
 

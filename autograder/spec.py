@@ -9,6 +9,12 @@ tolerances), points and visibility never leave the grader. An item's
 that item's ``observe:`` settings (and no other item's), for its observer to
 swap into the submission while it runs.
 
+An item may name a ``kind:`` (``autograder.kit``): a generic observer and judge
+configured by its settings instead of an observer and a check written for its
+id. Each kind's ``observe:`` and ``check:`` settings are validated against
+that kind's own JSON Schema here, so a misspelt key or a threshold left out is
+reported at load time, naming the field, and never falls back to a default.
+
 A spec names where the expected facts come from in exactly one way:
 ``reference:`` (the instructor's course: the reference solution is run and its
 facts cached) or ``facts:`` (a student release made by ``autograder release``:
@@ -109,6 +115,7 @@ SCHEMA: dict[str, Any] = {
                 "required": ["id", "title", "points"],
                 "properties": {
                     "id": {"type": "string", "pattern": r"^[a-z]+\.[a-z_]+$"},
+                    "kind": {"type": "string", "pattern": r"^[a-z_]+$"},
                     "title": {"type": "string"},
                     "points": {"type": "number", "minimum": 0},
                     "visibility": {"enum": list(VISIBILITIES)},
@@ -134,7 +141,8 @@ class RubricItem:
     ``observe`` is exactly what the item's observer receives: the YAML's
     ``observe:`` settings, plus, when the YAML lists ``supply:`` names, the
     reference's own source of those functions under ``observe["supplied"]``
-    (see :func:`supplied_sources`).
+    (see :func:`supplied_sources`). ``kind`` names the kit kind whose observer
+    and judge the item uses (``autograder.kit``); None: those registered for its id.
     """
 
     id: str
@@ -144,6 +152,7 @@ class RubricItem:
     seconds: float
     observe: dict[str, Any] = field(default_factory=dict)
     check: dict[str, Any] = field(default_factory=dict)
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,11 +193,12 @@ class AssignmentSpec:
         raise KeyError(item_id)
 
     def sandbox_plan(self, visible_only: bool = False) -> dict[str, Any]:
-        """What the sandbox is told: item ids, observe settings, time limits, aliases.
+        """What the sandbox is told: item ids (and kinds), observe settings, time limits, aliases.
 
         Deliberately excludes points, thresholds, visibility and the reference path.
         An item that declares ``supply:`` carries the reference's source of those
-        functions in its own observe settings, and no other item does.
+        functions in its own observe settings, and no other item does. An item
+        with a ``kind`` carries it (its observer is the kind's); others carry none.
         """
         items = [i for i in self.items if i.visibility == "visible" or not visible_only]
         return {
@@ -196,7 +206,8 @@ class AssignmentSpec:
             "aliases": self.aliases,
             "stub_modules": list(self.stub_modules),
             "limits": self.limits,
-            "items": [{"id": i.id, "seconds": i.seconds, "observe": i.observe} for i in items],
+            "items": [{"id": i.id, "seconds": i.seconds, "observe": i.observe,
+                       **({"kind": i.kind} if i.kind is not None else {})} for i in items],
         }
 
     @functools.cached_property
@@ -312,12 +323,44 @@ def validate(raw: Any, path: Path) -> None:
     from autograder.checks import CHECKS, load_all as load_checks
 
     load_checks()
-    unknown = [i for i in ids if i not in CHECKS]
+    _validate_kinds(raw["items"], path)
+    unknown = [i["id"] for i in raw["items"] if "kind" not in i and i["id"] not in CHECKS]
     if unknown:
         raise SpecError(
             f"{path}: field items: no check is registered for {unknown[0]}; "
-            f"known ids: {', '.join(sorted(CHECKS))}"
+            f"known ids: {', '.join(sorted(CHECKS))}; or give the item a kind: "
+            f"({', '.join(_kind_names())})"
         )
+
+
+def _kind_names() -> list[str]:
+    from autograder import kit
+
+    kit.load_all()
+    return sorted(kit.KINDS)
+
+
+def _validate_kinds(items: list[dict[str, Any]], path: Path) -> None:
+    """Each item with a ``kind:`` names a registered kind, and its ``observe:`` and ``check:``
+    settings follow that kind's schemas: an unknown key or a missing threshold is an error
+    here, naming the field (a kind's judge has no defaults to fall back on)."""
+    from autograder import kit
+
+    kit.load_all()
+    for k, item in enumerate(items):
+        if "kind" not in item:
+            continue
+        found = kit.KINDS.get(item["kind"])
+        if found is None:
+            raise SpecError(f"{path}: field items.{k}.kind: unknown kind {item['kind']!r}; "
+                            f"use one of {', '.join(_kind_names())}")
+        for block, schema in (("observe", found.observe_schema), ("check", found.check_schema)):
+            validator = jsonschema.Draft202012Validator(schema)
+            errors = sorted(validator.iter_errors(item.get(block, {})), key=lambda e: list(e.absolute_path))
+            if errors:
+                err = errors[0]
+                where = ".".join(str(p) for p in [f"items.{k}.{block}", *err.absolute_path])
+                raise SpecError(f"{path}: field {where}: {_explain(err)} (kind {found.name})")
 
 
 def _explain(err: jsonschema.ValidationError) -> str:
@@ -337,6 +380,8 @@ def _explain(err: jsonschema.ValidationError) -> str:
         return f"{err.instance!r} is not allowed; use one of {', '.join(map(str, err.validator_value))}"
     if err.validator == "type":
         return f"{err.instance!r} should be of type {err.validator_value}"
+    if err.validator == "required":
+        return f"{err.message}; required here: {', '.join(err.validator_value)}"
     return err.message
 
 
@@ -368,6 +413,7 @@ def _build(raw: dict[str, Any], path: Path) -> AssignmentSpec:
             seconds=float(i.get("seconds", limits["item_seconds"])),
             observe={**i.get("observe", {}), **({SUPPLIED_KEY: sources} if sources else {})},
             check=dict(i.get("check", {})),
+            kind=i.get("kind"),
         )
         for i, sources in zip(raw["items"], supplied, strict=True)
     )

@@ -8,6 +8,10 @@ slides do it: random initial coefficients, learning rate 1e-6, 2000 steps.
 Only definitions live at top level; nothing is trained here.
 """
 
+# `autograder assign polynomial_regression` writes the student template from this file and
+# student_template/polynomial_regression.sheet.yaml: each BEGIN/END SOLUTION region becomes a
+# `raise NotImplementedError`, or is left out outside a function.
+
 import math
 
 import numpy as np
@@ -15,12 +19,15 @@ import torch
 
 
 def poly_predict(x, coeffs):
+    ### BEGIN SOLUTION
     """``a + b x + c x^2 + d x^3``; works for NumPy arrays and torch tensors alike."""
     a, b, c, d = coeffs
     return a + b * x + c * x ** 2 + d * x ** 3
+    ### END SOLUTION
 
 
 def poly_grad(x, y, coeffs):
+    ### BEGIN SOLUTION
     """Gradient of ``sum((y_pred - y)^2)`` with respect to (a, b, c, d), by hand."""
     y_pred = poly_predict(x, coeffs)
     grad_y_pred = 2.0 * (y_pred - y)
@@ -29,9 +36,11 @@ def poly_grad(x, y, coeffs):
     grad_c = (grad_y_pred * x ** 2).sum()
     grad_d = (grad_y_pred * x ** 3).sum()
     return np.array([grad_a, grad_b, grad_c, grad_d])
+    ### END SOLUTION
 
 
 def fit_poly_numpy(x, y, lr=1e-6, steps=2000):
+    ### BEGIN SOLUTION
     """Gradient descent with the hand-written gradient; returns (a, b, c, d)."""
     a = np.random.randn()
     b = np.random.randn()
@@ -44,9 +53,11 @@ def fit_poly_numpy(x, y, lr=1e-6, steps=2000):
         c -= lr * grad_c
         d -= lr * grad_d
     return np.array([a, b, c, d])
+    ### END SOLUTION
 
 
 def fit_poly_autograd(x, y, lr=1e-6, steps=2000):
+    ### BEGIN SOLUTION
     """The same fit with autograd: tensors that require grad, updates under no_grad."""
     x = torch.as_tensor(x)
     y = torch.as_tensor(y)
@@ -68,6 +79,7 @@ def fit_poly_autograd(x, y, lr=1e-6, steps=2000):
             c.grad = None
             d.grad = None
     return np.array([a.item(), b.item(), c.item(), d.item()])
+    ### END SOLUTION
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The course the tests grade is this repository's, wherever pytest runs from
 # (a test that wants another course, or none, sets or removes the variable itself).
 os.environ.setdefault("AUTOGRADER_COURSE", str(ROOT))
-ASSIGNMENTS = ("mlp_regression", "xor", "linear_regression", "polynomial_regression")
+ASSIGNMENTS = ("mlp_regression", "xor", "linear_regression", "polynomial_regression", "neuralnet")
 
 
 # Tests that start processes (sandboxes, workers, the CLI) form the slow tier:
@@ -43,6 +43,7 @@ SLOW_TESTS = frozenset({
     ("test_xor.py", "test_boundary_gives_partial_credit_for_unreliable_defaults"),
     ("test_xor.py", "test_failing_items_agree_on_the_cause"),
     ("test_xor.py", "test_hardcoded_truth_table_loses_forward_and_boundary"),
+    ("test_neuralnet.py", "test_each_example_gets_its_declared_statuses"),
     ("test_judge.py", "test_a_check_that_never_ends_is_an_error_not_a_hang"),
 })
 

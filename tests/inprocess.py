@@ -38,7 +38,8 @@ def observe_file(path: str | Path, assignment: str, item_id: str) -> dict[str, A
     key = (assignment, item_id, str(resolved), hashlib.sha256(resolved.read_bytes()).hexdigest())
     if key not in _OBSERVED:
         spec = spec_mod.load(assignment)
-        record = observe(item_id, namespace_of(resolved, spec), spec.item(item_id).observe)
+        item = spec.item(item_id)
+        record = observe(item_id, namespace_of(resolved, spec), item.observe, item.kind)
         _OBSERVED[key] = facts.decode(facts.encode(record))
     return copy.deepcopy(_OBSERVED[key])
 

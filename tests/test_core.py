@@ -43,7 +43,7 @@ def test_unknown_key_names_file_field_and_allowed(tmp_path):
     text = str(err.value)
     assert str(folder / "assignment.yaml") in text
     assert "field items.0" in text and "'pionts' was unexpected" in text
-    assert "allowed keys: check, id, observe, points, seconds, supply, title, visibility" in text
+    assert "allowed keys: check, id, kind, observe, points, seconds, supply, title, visibility" in text
 
 
 def test_wrong_type_and_bad_visibility(tmp_path):

@@ -631,5 +631,6 @@ def test_supplied_source_is_the_references_function_without_its_docstring() -> N
     source = spec_mod.load(ASSIGNMENT).item("poly.grad").observe["supplied"]["poly_predict"]
     assert source == ("import math\nimport numpy as np\nimport torch\n"
                       "def poly_predict(x, coeffs):\n"
+                      "    ### BEGIN SOLUTION\n"  # the template's marker: a comment, kept
                       "    a, b, c, d = coeffs\n"
                       "    return a + b * x + c * x ** 2 + d * x ** 3\n")

@@ -36,8 +36,13 @@ def observer(item_id: str) -> Callable[[Observer], Observer]:
 
 
 def load_all() -> None:
-    """Import every observer module so that the registry is complete."""
+    """Import every observer module so that the registry is complete, the kit's kinds included
+    (``autograder.kit.KIND_OBSERVERS``): the warm worker calls this before any fork, so the
+    engine snapshot restored in every item process covers them all."""
+    from autograder import kit
     from autograder.observers import linreg, mlp, poly, xor  # noqa: F401
+
+    kit.load_observers()
 
 
 __all__ = ["OBSERVERS", "MissingName", "Observer", "SubmissionNamespace", "load_all", "observer"]

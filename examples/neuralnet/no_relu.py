@@ -1,0 +1,58 @@
+"""Mistake: forward skips the ReLU, so the network is linear.
+
+The ReLU module is still registered, only not called.
+Should lose: neuralnet.forward (the outputs equal Linear-Linear). step returns
+its own network's loss and fit's yhats are its own network's predictions (the
+kit recognises the look-alike network), and a linear model separates these
+classes as well (dev accuracy 0.934), so neuralnet.step and neuralnet.fit pass.
+"""
+
+import numpy as np
+import torch
+from torch import nn, optim
+
+
+class NeuralNet(nn.Module):
+    def __init__(self, lrate, loss_fn, in_size, out_size):
+        super().__init__()
+        self.loss_fn = loss_fn
+        self.hidden = nn.Linear(in_size, 32)
+        self.relu = nn.ReLU()
+        self.output = nn.Linear(32, out_size)
+        # Built after the layers: the optimiser holds the parameters that exist now.
+        self.optimizer = optim.SGD(self.parameters(), lr=lrate, momentum=0.9)
+
+    def forward(self, x):
+        """(N, in_size) -> (N, out_size) logits: no activation after the output layer."""
+        return self.output(self.hidden(x))
+
+    def step(self, x, y):
+        """One optimiser step on the batch ``(x, y)``; returns the loss before the step."""
+        self.optimizer.zero_grad()  # backward() adds to .grad: reset it every step
+        loss = self.loss_fn(self.forward(x), y)
+        loss.backward()
+        self.optimizer.step()
+        return loss.item()  # a Python float, detached from the graph
+
+
+def fit(train_set, train_labels, dev_set, n_iter, batch_size=100):
+    """Train a NeuralNet for ``n_iter`` steps; return ``(losses, yhats, net)``.
+
+    ``losses`` holds one float per step, ``yhats`` the predicted class of every
+    dev row as an ``(M,)`` NumPy array of integers.
+    """
+    mean, std = train_set.mean(), train_set.std()  # the training set's statistics, for both sets
+    train_set = (train_set - mean) / std
+    dev_set = (dev_set - mean) / std
+
+    net = NeuralNet(0.01, nn.CrossEntropyLoss(), train_set.shape[1], 2)
+    order = torch.randperm(len(train_set))
+    losses = []
+    for i in range(n_iter):
+        start = (i * batch_size) % len(train_set)  # walk through the shuffled set, wrapping round
+        rows = order[start:start + batch_size]
+        losses.append(net.step(train_set[rows], train_labels[rows]))
+
+    with torch.no_grad():
+        yhats = net(dev_set).argmax(dim=1).numpy()
+    return losses, yhats, net
