@@ -66,9 +66,9 @@ from autograder.observers import load_all
 load_all()
 s = spec.load({assignment!r})
 ns = SubmissionNamespace(runpy.run_path(str(s.reference), run_name="submission"), s.aliases)
-for item in s.items: observe(item.id, ns, item.observe)   # warm-up
+for item in s.items: observe(item.id, ns, item.observe, item.kind)   # warm-up
 start = time.perf_counter()
-for item in s.items: observe(item.id, ns, item.observe)
+for item in s.items: observe(item.id, ns, item.observe, item.kind)
 print(time.perf_counter() - start)
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
@@ -103,7 +103,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--assignments", nargs="*",
-                        default=["xor", "mlp_regression", "linear_regression", "polynomial_regression"])
+                        default=["xor", "mlp_regression", "linear_regression", "polynomial_regression",
+                                 "neuralnet"])
     args = parser.parse_args()
 
     # No torch in this process: it only grades; the workers import torch in theirs. (A grader

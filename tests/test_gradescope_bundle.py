@@ -75,8 +75,11 @@ def test_the_zip_holds_the_scripts_the_course_files_and_the_wheel(zips, name):
         run = archive.read("run_autograder").decode()
     loaded = spec.load(name, ROOT)
     reference = loaded.reference.relative_to(ROOT).as_posix()
-    assert set(infos) == {"setup.sh", "run_autograder", f"course/assignments/{name}/assignment.yaml",
-                          f"course/{reference}", "wheel/autograder-0.1.0-py3-none-any.whl"}
+    folder = {f"course/assignments/{name}/{p.relative_to(loaded.directory).as_posix()}"
+              for p in loaded.directory.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert f"course/assignments/{name}/assignment.yaml" in folder  # the whole assignment folder
+    assert set(infos) == {"setup.sh", "run_autograder", *folder, f"course/{reference}",
+                          "wheel/autograder-0.1.0-py3-none-any.whl"}
     for script in ("setup.sh", "run_autograder"):
         assert stat.S_IMODE(infos[script].external_attr >> 16) & 0o111 == 0o111, script
     # The CPU build of the torch installed here, from PyTorch's CPU index; never a plain install.
