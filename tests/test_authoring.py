@@ -414,3 +414,54 @@ def test_the_shipped_assignments_validate(pool):
     for name in ASSIGNMENTS:
         report = selftest.validate(name, ROOT, pool=pool)
         assert report.ok, (name, [line.render() for line in report.failed])
+
+
+NET_REFERENCE = '''import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, in_size, out_size):
+        super().__init__()
+        self.first = nn.Linear(in_size, 8)
+        self.second = nn.Linear(8, out_size)
+
+    def forward(self, x):
+        return self.second(torch.tanh(self.first(x)))
+'''
+
+
+def test_a_new_assignment_in_a_temporary_course_grows_by_yaml_alone(tmp_path, pool):
+    """A course of YAML and a tiny reference only grades a submission; a second rubric
+    item of an existing kind is added by editing the YAML, with no code anywhere."""
+    from autograder import spec as spec_mod
+    from autograder.grade import Grader
+
+    course = tmp_path / "course"
+    (course / "assignments" / "net").mkdir(parents=True)
+    (course / "reference").mkdir()
+    (course / "reference" / "net.py").write_text(NET_REFERENCE)
+    raw = {"name": "net", "title": "A two-layer net", "reference": "../../reference/net.py",
+           "items": [{"id": "net.shapes", "title": "Net has the right layers", "points": 2,
+                      "kind": "module_shapes",
+                      "observe": {"class": "Net", "calls": [[4, 2], [3, 5]]}, "check": {}}]}
+    yaml_file = course / "assignments" / "net" / "assignment.yaml"
+    yaml_file.write_text(yaml.safe_dump(raw))
+    student = tmp_path / "alice.py"  # right layers, but ReLU where the sheet asks for tanh
+    student.write_text(NET_REFERENCE.replace("torch.tanh", "torch.relu"))
+
+    with Grader(spec_mod.load("net", course), pool=pool) as grader:
+        first = grader.grade(student)
+    assert [(i.id, i.status) for i in first.rubric] == [("net.shapes", "passed")]
+
+    raw["items"].append({"id": "net.forward", "title": "Net computes Linear-tanh-Linear", "points": 3,
+                         "kind": "forward_equivalence",
+                         "observe": {"class": "Net", "args": [4, 2], "batch": [16, 4], "seed": 0},
+                         "check": {"chain": ["linear", "tanh", "linear"], "rtol": 1e-4, "atol": 1e-5}})
+    yaml_file.write_text(yaml.safe_dump(raw))
+    with Grader(spec_mod.load("net", course), pool=pool) as grader:
+        second = grader.grade(student)
+        reference = grader.grade(course / "reference" / "net.py")
+    assert [(i.id, i.status) for i in second.rubric] == [("net.shapes", "passed"), ("net.forward", "failed")]
+    assert "relu" in second.rubric[1].feedback.lower(), second.rubric[1].feedback
+    assert reference.score == reference.max_score == 5
