@@ -42,6 +42,7 @@ import yaml
 from autograder import __version__
 from autograder import course as course_mod
 from autograder import spec as spec_mod
+from autograder.errors import UsageError
 
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 SOURCE_NAMES = ("setup.sh", "run_autograder")  # the zip's two scripts, executable
@@ -53,7 +54,7 @@ _WHEEL_NAME = re.compile(r"^autograder-(?P<version>[^-]+)-py3-none-any\.whl$")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the same inputs give the same zip
 
 
-class BundleError(ValueError):
+class BundleError(UsageError):
     """The zip cannot be built as asked; the message says what to do instead."""
 
 

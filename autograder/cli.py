@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from autograder import __version__
+from autograder.errors import UsageError
 
 
 class ExitCode(enum.IntEnum):
@@ -156,10 +157,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERNAL
 
 
-class UsageError(Exception):
-    """A problem with what the user asked for (a path that cannot be read or written)."""
-
-
 def _one_line(exc: BaseException, limit: int = 200) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -228,8 +225,7 @@ def _grade(args: argparse.Namespace) -> int:
     from autograder.report import gradescope, json_report
 
     if not os.path.lexists(args.path):  # a link is graded (and refused), not reported as missing
-        print(f"autograder: error: {args.path}: no such file or folder", file=sys.stderr)
-        return ExitCode.USAGE
+        raise UsageError(f"{args.path}: no such file or folder")
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1")
     if args.path.is_dir():  # the instructor's batch folder (it may be a link the instructor made)
@@ -301,8 +297,7 @@ def _check(args: argparse.Namespace) -> int:
     from autograder.report import terminal
 
     if not os.path.lexists(args.path) or args.path.is_dir():
-        print(f"autograder: error: {args.path}: no such file", file=sys.stderr)
-        return ExitCode.USAGE
+        raise UsageError(f"{args.path}: no such file")
     if not os.path.islink(args.path) and args.path.is_file():
         _readable(args.path)
     for picture in (args.plot, args.html):
@@ -332,13 +327,9 @@ def _release(args: argparse.Namespace) -> int:
     try:
         course_spec = spec.load(args.assignment, args.course)
         made = release.build(course_spec, args.output, force=args.force)
-    except release.ReleaseError as exc:
-        print(f"autograder: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
     except OSError as exc:
-        print(f"autograder: error: --output {args.output}: cannot write the release "
-              f"({exc.strerror or exc}); choose another place", file=sys.stderr)
-        return ExitCode.USAGE
+        raise UsageError(f"--output {args.output}: cannot write the release "
+                         f"({exc.strerror or exc}); choose another place") from None
     print(f"release of {course_spec.name} written to {made.folder}: "
           f"{len(made.items)} visible items ({', '.join(made.items)}); {made.withheld} not visible "
           "to students left out; expected facts in expected.json; no reference source")
@@ -410,8 +401,7 @@ def _authoring(args: argparse.Namespace) -> int:
     try:
         return {"new": _new, "assign": _assign, "validate": _validate}[args.command](args)
     except AuthoringError as exc:
-        print(f"autograder: error: {args.command}: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        raise UsageError(f"{args.command}: {exc}") from None
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -476,21 +466,20 @@ def _can_print(text: str) -> bool:
 
 def _gradescope(args: argparse.Namespace) -> int:
     """``autograder gradescope [run|build|prepare]``: check the arguments, then dispatch."""
-    def usage(message: str) -> int:
-        print(f"autograder: error: gradescope {args.action}: {message}", file=sys.stderr)
-        return ExitCode.USAGE
+    def usage(message: str) -> UsageError:
+        return UsageError(f"gradescope {args.action}: {message}")
 
     if args.name is not None and args.assignment is not None and args.name != args.assignment:
-        return usage("give the assignment once, as NAME or as --assignment")
+        raise usage("give the assignment once, as NAME or as --assignment")
     args.assignment = args.assignment or args.name
     if args.assignment is None:
-        return usage("which assignment? give its name or folder, e.g. "
+        raise usage("which assignment? give its name or folder, e.g. "
                      + ("`autograder gradescope build xor`" if args.action == "build"
                         else f"`autograder gradescope {args.action} --assignment xor`"))
     if args.action != "build" and (args.output is not None or args.wheel is not None):
-        return usage("--output and --wheel are options of `autograder gradescope build`")
+        raise usage("--output and --wheel are options of `autograder gradescope build`")
     if args.action != "run" and args.root is not None:
-        return usage("--root is an option of the run (`autograder gradescope --assignment A --root R`)")
+        raise usage("--root is an option of the run (`autograder gradescope --assignment A --root R`)")
     if args.action == "build":
         return _gradescope_build(args)
     if args.action == "prepare":
@@ -576,14 +565,10 @@ def _gradescope_build(args: argparse.Namespace) -> int:
 
     try:
         made = bundle.build(args.assignment, args.output, course=args.course, wheel=args.wheel)
-    except bundle.BundleError as exc:
-        print(f"autograder: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"autograder: error: building the zip failed: {exc.strerror or exc}{where}; check "
-              "that path, or choose another --output", file=sys.stderr)
-        return ExitCode.USAGE
+        raise UsageError(f"building the zip failed: {exc.strerror or exc}{where}; check that path, "
+                         "or choose another --output") from None
     course_files = [f for f in made.files if f.startswith("course/")]
     print(f"wrote {made.output}: the Gradescope autograder of {made.assignment}, {len(made.files)} files")
     print(f"  setup.sh        installs torch=={made.torch} (CPU build, {bundle.TORCH_CPU_INDEX}), "

@@ -54,6 +54,7 @@ from typing import Any
 import yaml
 
 from autograder import __version__, reference, spec as spec_mod
+from autograder.errors import UsageError
 from autograder.results import SubmissionResult
 from autograder.spec import AssignmentSpec
 
@@ -63,7 +64,7 @@ FACTS_FILE = "expected.json"
 KEPT_FIELDS = ("name", "title", "aliases", "stub_modules", "limits")
 
 
-class ReleaseError(ValueError):
+class ReleaseError(UsageError):
     """A release cannot be made as asked; the message says what to do instead."""
 
 
