@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--assignment", "-a", required=True, help="assignment name or folder")
     check.add_argument("--show-output", action="store_true", help="also show what your code printed")
     check.add_argument("--plot", type=Path, metavar="PNG",
-                       help="save a picture of your results (e.g. the XOR decision boundary)")
+                       help="save a picture of your results (e.g. a decision boundary, loss curves)")
     check.add_argument("--html", type=Path, metavar="REPORT.html",
                        help="save your results and their pictures as one self-contained web page")
 
@@ -86,8 +86,8 @@ def _parser() -> argparse.ArgumentParser:
                         "  ROOT/submission and write ROOT/results/results.json, as the zip's\n"
                         "  run_autograder does. prepare: cache the reference's facts (the zip's setup.sh).",
                         epilog="examples:\n"
-                        "  autograder gradescope build xor --output xor-autograder.zip\n"
-                        "  autograder gradescope --assignment xor --root /autograder")
+                        "  autograder gradescope build hw3 --output hw3-autograder.zip\n"
+                        "  autograder gradescope --assignment hw3 --root /autograder")
     gs.add_argument("action", nargs="?", choices=("run", "build", "prepare"), default="run",
                     help="what to do (default: run)")
     gs.add_argument("name", nargs="?", metavar="NAME",
@@ -352,7 +352,7 @@ def _pictures(args: argparse.Namespace, grader, result, observations) -> None:  
 
     visible = {i.id: i.title for i in result.rubric}
     params = {i.id: i.check for i in grader.spec.items if i.id in visible}
-    found = plots.sections(observations, grader.expected, visible, params)
+    found = plots.sections(observations, grader.expected, visible, params, plots.builders_for(grader.spec))
     if args.plot:
         if plots.save(found, args.plot, title=result.submission):
             print(f"picture saved to {args.plot}")
@@ -474,8 +474,8 @@ def _gradescope(args: argparse.Namespace) -> int:
     args.assignment = args.assignment or args.name
     if args.assignment is None:
         raise usage("which assignment? give its name or folder, e.g. "
-                     + ("`autograder gradescope build xor`" if args.action == "build"
-                        else f"`autograder gradescope {args.action} --assignment xor`"))
+                     + ("`autograder gradescope build NAME`" if args.action == "build"
+                        else f"`autograder gradescope {args.action} --assignment NAME`"))
     if args.action != "build" and (args.output is not None or args.wheel is not None):
         raise usage("--output and --wheel are options of `autograder gradescope build`")
     if args.action != "run" and args.root is not None:

@@ -405,6 +405,11 @@ def keep_engine_snapshot() -> None:
     _warm_snapshot = snapshot_engine()
 
 
+def has_warm_snapshot() -> bool:
+    """Whether :func:`keep_engine_snapshot` ran in this process (a warm worker)."""
+    return _warm_snapshot is not None
+
+
 def snapshot_engine() -> EngineState:
     """Everything :func:`restore_engine` puts back, as one immutable tuple.
 

@@ -13,7 +13,10 @@ self-check with the solutions on their machine. ``autograder release NAME
 * ``DIR/expected.json``: the reference's facts for those items, precomputed, in
   the reference cache's encoded format;
 * the student template (``template:`` in the spec, by default
-  ``<course>/student_template/<name>.ipynb``), when there is one.
+  ``<course>/student_template/<name>.ipynb``), when there is one;
+* the folder's own ``probes.py`` and ``checks.py`` (``autograder.course_code``)
+  when a visible item has no kind: they are instructor code that judges, not
+  solutions, and the student's ``check`` runs them as the course does.
 
 No reference source goes into DIR. ``check FILE --assignment DIR`` then works
 with no reference and no cache anywhere: it reads the facts and writes nothing.
@@ -27,11 +30,11 @@ The hidden items' questions and answers stay with the instructor.
 
 **Supplied helpers are not released.** In the course, an item may declare
 ``supply: [names]``: the reference's own source of those helpers is swapped into
-the student's code while the item runs, so that a slip in ``mse`` costs only
-``linreg.mse`` and not also ``linreg.gd_step``. A release must not contain
-reference source, and the helpers supplied to the visible items
-``linreg.gd_step``, ``poly.grad`` and ``poly.fit_numpy`` are themselves the
-answers of visible items. So a release drops ``supply:`` and those items run
+the student's code while the item runs, so that a slip in a loss helper costs
+only the item about that helper and not also the training step that calls it.
+A release must not contain reference source, and the helpers supplied to
+visible items are, in the shipped course, themselves the answers of other
+visible items. So a release drops ``supply:`` and those items run
 with the student's own helpers. The consequence, for the self-check only (never
 the official grade, which the instructor computes with the course spec): a
 wrong helper can fail the item that depends on it too. ``check`` says so, naming
@@ -53,7 +56,7 @@ from typing import Any
 
 import yaml
 
-from autograder import __version__, reference, spec as spec_mod
+from autograder import __version__, course_code, reference, spec as spec_mod
 from autograder.errors import UsageError
 from autograder.results import SubmissionResult
 from autograder.spec import AssignmentSpec
@@ -118,6 +121,9 @@ def build(spec: AssignmentSpec, output: Path, *, force: bool = False,
         _write(staging / FACTS_FILE, json.dumps(records).encode("utf-8"))  # as the cache writes it
         if template is not None:
             _write(staging / template.name, template.read_bytes())
+        if any(item.kind is None for item in visible):  # the folder's own probes and checks
+            for name in (course_code.PROBES_FILE, course_code.CHECKS_FILE):
+                _write(staging / name, (spec.directory / name).read_bytes())
         os.chmod(staging, 0o755)
         check = spec_mod.load(staging)  # publish only a release that loads, with every fact
         reference.released_facts(check)

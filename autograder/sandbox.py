@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from autograder import facts as facts_mod
-from autograder import isolation, loader
+from autograder import course_code, isolation, loader
 from autograder.loader import run_program
 from autograder.namespace import SubmissionNamespace
 from autograder.observation import observe
@@ -127,6 +127,7 @@ def run(job: dict[str, Any], supplies_later: Callable[[], Any] | None = None) ->
 
     started = time.monotonic()
     job, inline = split_supplies(job)
+    job = _with_probes_installed(job)
     limits = job["plan"]["limits"]
     facts_r, facts_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -149,6 +150,21 @@ def run(job: dict[str, Any], supplies_later: Callable[[], Any] | None = None) ->
         supplies.wipe()
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _with_probes_installed(job: dict[str, Any]) -> dict[str, Any]:
+    """Install the plan's course probes in this process before it forks, and drop their text
+    from the plan the sandbox gets (``autograder.course_code``).
+
+    Installed here, in the warm worker, they are part of the engine snapshot
+    (taken again when they are new) that is restored after the submission loads.
+    """
+    plan = job["plan"]
+    if "probes" not in plan:
+        return job
+    if course_code.install_probes(plan["probes"]) and loader.has_warm_snapshot():
+        loader.keep_engine_snapshot()
+    return {**job, "plan": {k: v for k, v in plan.items() if k != "probes"}}
 
 
 def _receive_supply(fd: int, item_id: str) -> dict[str, str]:
@@ -352,7 +368,7 @@ def _observe_in_child(item: dict[str, Any], ns: SubmissionNamespace, facts_w: in
             params = dict(item.get("observe", {}))
             if item.get("supply"):
                 params[SUPPLIED] = _receive_supply(supply_r, item["id"])
-            record = observe(item["id"], ns, params, item.get("kind"))
+            record = observe(item["id"], ns, params, item.get("kind"), item.get("probes"))
             record["seconds"] = round(time.monotonic() - started, 3)
             _write_line(facts_w, {"kind": "observation", "item": item["id"], "record": record})
         except BaseException:

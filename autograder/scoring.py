@@ -1,7 +1,8 @@
 """Stage 4: score observations against the reference's, outside the sandbox.
 
 Turns each item's observation into an :class:`Outcome` with the registered
-check (or, for an item with a ``kind``, that kind's judge, see ``autograder.kit``),
+check its assignment folder's ``checks.py`` marks (or, for an item with a
+``kind``, that kind's judge, see ``autograder.kit``),
 then into an :class:`ItemResult` with points. Framework-level cases
 (missing name, exception, timeout, crash, a check that itself fails) are
 handled here once, so each check only deals with observations that ran.
@@ -11,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder import kit
-from autograder.checks import CHECKS, load_all
+from autograder import course_code, kit
 from autograder.judge import Budget, judge
 from autograder.results import ItemResult, Outcome
 from autograder.spec import AssignmentSpec, RubricItem
@@ -26,7 +26,6 @@ def outcome_for(item: RubricItem, observed: dict[str, Any] | None, expected: dic
     claim from the submission's process, and must not be able to stall or
     exhaust the grader.
     """
-    load_all()
     kit.load_all()
     if observed is None:
         return Outcome.error("This item was not run: grading stopped before it (see the notes above).")
@@ -57,8 +56,14 @@ def outcome_for(item: RubricItem, observed: dict[str, Any] | None, expected: dic
     facts = observed.get("facts")
     if not isinstance(facts, dict):
         return Outcome.error("The grader received no usable observation for this item.")
-    check = kit.KINDS[item.kind].judge if item.kind is not None else CHECKS[item.id]
+    check = kit.KINDS[item.kind].judge if item.kind is not None else local_check(item)
     return judge(lambda: check(facts, expected["facts"], item.check), budget)
+
+
+def local_check(item: RubricItem) -> Any:
+    """The check its assignment folder's ``checks.py`` marks for ``item`` (the spec made sure
+    there is one when it loaded)."""
+    return course_code.local_checks(item.folder).checks[item.id]
 
 
 def score(

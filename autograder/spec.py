@@ -39,7 +39,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from autograder import __version__, course as course_mod
+from autograder import __version__, course as course_mod, course_code
 from autograder.facts import SUPPLIED_KEY  # the observe key that carries supplied helpers
 from autograder.results import VISIBILITIES, Visibility
 
@@ -142,7 +142,8 @@ class RubricItem:
     ``observe:`` settings, plus, when the YAML lists ``supply:`` names, the
     reference's own source of those functions under ``observe["supplied"]``
     (see :func:`supplied_sources`). ``kind`` names the kit kind whose observer
-    and judge the item uses (``autograder.kit``); None: those registered for its id.
+    and judge the item uses (``autograder.kit``); None: those its ``folder``'s
+    ``probes.py`` and ``checks.py`` mark for its id (``autograder.course_code``).
     """
 
     id: str
@@ -153,6 +154,7 @@ class RubricItem:
     observe: dict[str, Any] = field(default_factory=dict)
     check: dict[str, Any] = field(default_factory=dict)
     kind: str | None = None
+    folder: Path = field(default=Path("."), compare=False)  # the assignment folder (its checks.py)
 
 
 @dataclass(frozen=True)
@@ -198,28 +200,36 @@ class AssignmentSpec:
         Deliberately excludes points, thresholds, visibility and the reference path.
         An item that declares ``supply:`` carries the reference's source of those
         functions in its own observe settings, and no other item does. An item
-        with a ``kind`` carries it (its observer is the kind's); others carry none.
+        with a ``kind`` carries it (its observer is the kind's); any other item
+        names the content key of its folder's ``probes.py``, whose text the plan
+        carries once (``autograder.course_code``): the sandbox never reads the course.
         """
         items = [i for i in self.items if i.visibility == "visible" or not visible_only]
+        probes = course_code.probes_payload(self.directory) if any(i.kind is None for i in items) else None
         return {
             "assignment": self.name,
             "aliases": self.aliases,
             "stub_modules": list(self.stub_modules),
             "limits": self.limits,
+            **({"probes": probes} if probes is not None else {}),
             "items": [{"id": i.id, "seconds": i.seconds, "observe": i.observe,
-                       **({"kind": i.kind} if i.kind is not None else {})} for i in items],
+                       **({"kind": i.kind} if i.kind is not None
+                          else {"probes": probes["key"] if probes else None})} for i in items],
         }
 
     @functools.cached_property
     def fingerprint(self) -> str:
-        """Hash of everything that can change a grade: the YAML and the reference source
-        (or, in a release, the precomputed facts that stand in for it).
+        """Hash of everything that can change a grade: the YAML, the folder's own
+        ``probes.py``/``checks.py``, and the reference source (or, in a release,
+        the precomputed facts that stand in for it).
 
         Read once per loaded spec, not once per submission: a batch keys every
         result on it, and it must describe the files this run actually used.
         """
         digest = hashlib.sha256()
         digest.update(self.path.read_bytes())
+        for part in course_code.fingerprint_parts(self.directory):  # probes.py, checks.py
+            digest.update(hashlib.sha256(part).digest())
         source = self.reference if self.reference is not None else self.facts_file
         if source is not None:
             digest.update(source.read_bytes())
@@ -320,17 +330,30 @@ def validate(raw: Any, path: Path) -> None:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise SpecError(f"{path}: field items: rubric id {dupes[0]} appears twice")
-    from autograder.checks import CHECKS, load_all as load_checks
-
-    load_checks()
     _validate_kinds(raw["items"], path)
-    unknown = [i["id"] for i in raw["items"] if "kind" not in i and i["id"] not in CHECKS]
-    if unknown:
-        raise SpecError(
-            f"{path}: field items: no check is registered for {unknown[0]}; "
-            f"known ids: {', '.join(sorted(CHECKS))}; or give the item a kind: "
-            f"({', '.join(_kind_names())})"
-        )
+    local = [i["id"] for i in raw["items"] if "kind" not in i]
+    if local:
+        _validate_local(local, path)
+
+
+def _validate_local(item_ids: list[str], path: Path) -> None:
+    """Items without a ``kind:`` need a probe in the folder's ``probes.py`` and a check in its
+    ``checks.py`` (``autograder.course_code``); say which is missing, and the alternative."""
+    folder = path.parent
+    try:
+        checks = course_code.local_checks(folder).checks
+        probes = course_code.probe_ids(folder)
+    except course_code.CourseCodeError as exc:
+        raise SpecError(str(exc)) from None
+    for item_id in item_ids:
+        missing = [f"function marked @{mark}(\"{item_id}\") in {folder / name}" for name, mark, found in
+                   ((course_code.PROBES_FILE, "observer", item_id in probes),
+                    (course_code.CHECKS_FILE, "check", item_id in checks)) if not found]
+        if missing:
+            raise SpecError(
+                f"{path}: field items: item {item_id} has no kind:, and there is no {' nor '.join(missing)}; "
+                f"give it a kind: ({', '.join(_kind_names())}) or write the missing function"
+            )
 
 
 def _kind_names() -> list[str]:
@@ -414,6 +437,7 @@ def _build(raw: dict[str, Any], path: Path) -> AssignmentSpec:
             observe={**i.get("observe", {}), **({SUPPLIED_KEY: sources} if sources else {})},
             check=dict(i.get("check", {})),
             kind=i.get("kind"),
+            folder=path.parent,
         )
         for i, sources in zip(raw["items"], supplied, strict=True)
     )

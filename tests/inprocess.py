@@ -19,7 +19,7 @@ import runpy
 from pathlib import Path
 from typing import Any
 
-from autograder import facts, spec as spec_mod
+from autograder import course_code, facts, spec as spec_mod
 from autograder.namespace import SubmissionNamespace
 from autograder.observation import observe
 from autograder.results import Outcome
@@ -32,14 +32,21 @@ def namespace_of(path: str | Path, spec: spec_mod.AssignmentSpec) -> SubmissionN
     return SubmissionNamespace(runpy.run_path(str(path), run_name="submission"), spec.aliases)
 
 
+def observe_names(spec: spec_mod.AssignmentSpec, item_id: str, ns: SubmissionNamespace) -> dict[str, Any]:
+    """Run ``item_id``'s observer (its kind's, or its folder's probe) on ``ns``, in this process."""
+    plan = spec.sandbox_plan()
+    course_code.install_probes(plan.get("probes"))  # as the warm worker does before it forks
+    planned = next(i for i in plan["items"] if i["id"] == item_id)
+    return observe(item_id, ns, planned["observe"], planned.get("kind"), planned.get("probes"))
+
+
 def observe_file(path: str | Path, assignment: str, item_id: str) -> dict[str, Any]:
     """The observation record for one item, round-tripped through the facts encoding."""
     resolved = Path(path).resolve()
     key = (assignment, item_id, str(resolved), hashlib.sha256(resolved.read_bytes()).hexdigest())
     if key not in _OBSERVED:
         spec = spec_mod.load(assignment)
-        item = spec.item(item_id)
-        record = observe(item_id, namespace_of(resolved, spec), item.observe, item.kind)
+        record = observe_names(spec, item_id, namespace_of(resolved, spec))
         _OBSERVED[key] = facts.decode(facts.encode(record))
     return copy.deepcopy(_OBSERVED[key])
 

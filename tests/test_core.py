@@ -27,6 +27,8 @@ def _write_spec(tmp_path: Path, mutate) -> Path:
     folder = tmp_path / "a"
     folder.mkdir(parents=True)
     (folder / "assignment.yaml").write_text(yaml.safe_dump(raw))
+    for code in (ROOT / "assignments/linear_regression").glob("*.py"):  # its probes.py, checks.py
+        (folder / code.name).write_bytes(code.read_bytes())
     return folder
 
 
@@ -60,7 +62,7 @@ def test_missing_field_and_unknown_rubric_id(tmp_path):
     with pytest.raises(spec.SpecError, match="'title' is a required property"):
         spec.load(folder)
     folder2 = _write_spec(tmp_path / "b", lambda raw: raw["items"][0].update(id="linreg.nonsense"))
-    with pytest.raises(spec.SpecError, match="no check is registered for linreg.nonsense"):
+    with pytest.raises(spec.SpecError, match="item linreg.nonsense has no kind:, and there is no function marked @observer"):
         spec.load(folder2)
 
 
@@ -78,6 +80,8 @@ def _course(root: Path, names: tuple[str, ...] = ("xor",)) -> Path:
         raw = yaml.safe_load((ROOT / "assignments" / name / "assignment.yaml").read_text())
         raw["reference"] = str(ROOT / "assignments" / name / raw["reference"])
         (folder / "assignment.yaml").write_text(yaml.safe_dump(raw))
+        for code in (ROOT / "assignments" / name).glob("*.py"):  # its probes.py, checks.py
+            (folder / code.name).write_bytes(code.read_bytes())
     return root
 
 
@@ -111,9 +115,11 @@ def test_no_course_anywhere_says_how_to_point_at_one(tmp_path, monkeypatch):
 def test_sandbox_plan_carries_no_points_visibility_or_reference():
     loaded = spec.load("linear_regression")
     plan = loaded.sandbox_plan()
-    assert set(plan) == {"assignment", "aliases", "stub_modules", "limits", "items"}
-    assert all(set(item) == {"id", "seconds", "observe"} for item in plan["items"])
-    assert "reference" not in json.dumps(plan)
+    assert set(plan) <= {"assignment", "aliases", "stub_modules", "limits", "items", "probes"}
+    assert all(set(item) in ({"id", "seconds", "observe", "kind"}, {"id", "seconds", "observe", "probes"})
+               for item in plan["items"])
+    assert "reference" not in json.dumps({k: v for k, v in plan.items() if k != "probes"})  # probes: code
+    assert str(loaded.reference) not in json.dumps(plan) and "points" not in json.dumps(plan["items"])
     visible = loaded.sandbox_plan(visible_only=True)
     assert [i["id"] for i in visible["items"]] == [i.id for i in loaded.items if i.visibility == "visible"]
 

@@ -7,8 +7,8 @@ solution), so the expected statuses show they earn exactly what their correct
 part earns; the rest are wrong on purpose and must earn nothing. Files that need
 a path, a port or a delay from the test have a ``PARAMS = {}  #<params>`` line.
 
-They are graded against ``tests/hostile/assignment`` (the linear_regression
-rubric with tight limits). Cases that are about the grading process itself
+They are graded against a copy of the course's linear_regression assignment
+folder with the tight limits of ``tests/hostile/limits.yaml``. Cases that are about the grading process itself
 (exit code, results files, the grader's environment and terminal, killing it)
 go through the command line; the others through one shared :class:`Grader`.
 
@@ -47,10 +47,34 @@ from autograder.worker import LOCK_DIR, UID_SLOTS
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
-SPEC_DIR = HOSTILE / "assignment"
 CORRECT = ROOT / "examples" / "linear_regression" / "correct.py"
 REFERENCE = ROOT / "reference" / "linear_regression.py"
 
+
+
+def _hostile_spec_dir() -> Path:
+    """The linear_regression folder (YAML, probes.py, checks.py) with the tight limits, in a
+    temporary folder: the rubric stays the course's, whatever kinds its items use."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import yaml
+
+    source = ROOT / "assignments" / "linear_regression"
+    folder = Path(tempfile.mkdtemp(prefix="autograder-hostile-")) / "linear_regression"
+    atexit.register(shutil.rmtree, folder.parent, True)
+    shutil.copytree(source, folder)
+    raw = yaml.safe_load((source / "assignment.yaml").read_text(encoding="utf-8"))
+    raw["limits"] = yaml.safe_load((HOSTILE / "limits.yaml").read_text(encoding="utf-8"))
+    raw["reference"] = str(REFERENCE)
+    for item in raw["items"]:
+        item["seconds"] = raw["limits"]["item_seconds"]
+    (folder / "assignment.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+SPEC_DIR = _hostile_spec_dir()
 SPEC = spec_mod.load(SPEC_DIR)
 ITEMS = tuple(item.id for item in SPEC.items)
 POINTS = {item.id: item.points for item in SPEC.items}

@@ -683,7 +683,7 @@ def test_a_kind_item_loads_without_a_check_of_its_own(tmp_path: Path) -> None:
     (("seed: 3}", "seed: 3, sed: 4}"),
      r"field items\.0\.observe: Additional properties are not allowed \('sed' was unexpected\); allowed keys: "),
     (("kind: forward_equivalence", "kind: forward_equivalenc"),
-     r"field items\.0\.kind: unknown kind 'forward_equivalenc'; use one of classifier_fit, forward_equivalence"),
+     r"field items\.0\.kind: unknown kind 'forward_equivalenc'; use one of classifier_fit, .*forward_equivalence"),
     (("{call: torch.nn.CrossEntropyLoss}", "{call: os.system, args: [ls]}"),
      r"field items\.0\.observe\.args\.1\.call: 'os\.system' does not match"),
     (("chain: [linear, relu, linear]", "chain: [relu]"), r"field items\.0\.check\.chain: "),
@@ -697,7 +697,8 @@ def test_kind_settings_are_validated_at_load(tmp_path: Path, change: tuple[str, 
 
 def test_an_item_without_kind_still_needs_its_check(tmp_path: Path) -> None:
     folder = write_spec(tmp_path / "a", FORWARD_ITEM.replace("  kind: forward_equivalence\n", ""))
-    with pytest.raises(spec_mod.SpecError, match="no check is registered for demo.forward; .* or give the item a kind"):
+    with pytest.raises(spec_mod.SpecError, match=r"item demo.forward has no kind:, and there is no function marked @observer\(\"demo.forward\"\) "
+                             r"in .*probes.py nor function marked @check\(\"demo.forward\"\) in .*checks.py; give it a kind"):
         spec_mod.load(folder)
 
 
@@ -713,16 +714,20 @@ def test_every_kind_has_an_observer_and_a_judge() -> None:
     from autograder.observers import load_all
 
     load_all()  # what the warm worker calls before it forks
-    assert set(kit.KIND_OBSERVERS) == set(kit.KINDS) == set(KINDS)
+    assert set(kit.KIND_OBSERVERS) == set(kit.KINDS) >= set(KINDS)
     for found in kit.KINDS.values():
         assert found.check_schema["type"] == "object" and found.check_schema["additionalProperties"] is False
 
 
 def test_the_engine_names_no_assignment() -> None:
-    for path in sorted((ROOT / "autograder" / "kit").glob("*.py")):
-        text = path.read_text(encoding="utf-8").lower()
+    """No assignment's name anywhere in the engine's files (code, docstrings, messages, templates,
+    schemas): course content lives in course folders."""
+    files = [p for p in sorted((ROOT / "autograder").rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    assert any(p.name == "cli.py" for p in files) and any(p.suffix == ".json" for p in files)
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace").lower()
         found = [w for w in ("xor", "mlp", "linreg", "poly", "neuralnet") if w in text]
-        assert not found, f"{path.name} mentions {found}"
+        assert not found, f"{path.relative_to(ROOT)} mentions {found}"
 
 
 def test_the_grader_side_of_the_kit_needs_no_torch() -> None:

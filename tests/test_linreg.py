@@ -16,9 +16,10 @@ import pytest
 import torch
 
 from autograder import spec as spec_mod
-from autograder.checks import CHECKS, load_all
-from autograder.checks.linreg import Descent, _loss
-from autograder.observers.poly import supplied_helpers
+from autograder.observers.common import supplied_helpers
+from tests.coursecode import CHECKS, checks_module
+
+Descent, _loss = checks_module("linear_regression").Descent, checks_module("linear_regression")._loss
 from tests.inprocess import observe_file, outcome_of
 from tests.records import record_paths, replaced
 
@@ -29,7 +30,6 @@ TEMPLATE = ROOT / "student_template" / "linear_regression.ipynb"
 A = "linear_regression"
 ITEMS = ("linreg.model", "linreg.mse", "linreg.gd_step", "linreg.fit", "linreg.simplenet")
 
-load_all()
 
 
 def outcome(example: str, item_id: str):

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder import spec as spec_mod
-from autograder.checks import CHECKS, load_all
+from tests.coursecode import CHECKS
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
 from tests.inprocess import observe_file
@@ -34,7 +34,6 @@ A = "mlp_regression"
 ITEMS = ("mlp.goal_fun", "mlp.dataset", "mlp.explicit_shapes", "mlp.condensed_shapes",
          "mlp.layout_shapes", "mlp.init_range", "mlp.forward", "mlp.loss_decrease")
 
-load_all()
 
 
 @functools.lru_cache(maxsize=None)

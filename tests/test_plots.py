@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder import spec as spec_mod
 from autograder.report import plots, student_html
+from tests.coursecode import checks_module, plots_of
 from autograder.results import ItemResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +68,7 @@ def ok(facts: dict) -> dict:
 
 
 def boundary(runs: list[dict], seeds: list[int]) -> plots.Section:
-    return plots.xor_boundary({"runs": runs}, xor_expected(seeds), BOUNDARY_PARAMS)
+    return plots_of("xor")["xor.boundary"]({"runs": runs}, xor_expected(seeds), BOUNDARY_PARAMS)
 
 
 # --- xor.boundary --------------------------------------------------------------------------
@@ -129,7 +131,7 @@ def test_boundary_needs_one_run_per_seed_asked() -> None:
 def test_loss_curves_have_human_titles_and_log_scale_over_decades() -> None:
     mine = {"losses": list(np.geomspace(1.0, 1e-6, 50)), "error": None}
     ref = {"losses": list(np.geomspace(1.0, 1e-7, 40)), "error": None}
-    section = plots.xor_loss({"own_model": mine, "grader_model": {"error": "boom"}},
+    section = plots_of("xor")["xor.loss_decrease"]({"own_model": mine, "grader_model": {"error": "boom"}},
                              {"seed": 0, "grader_hidden": 16, "own_model": ref, "grader_model": ref}, {})
     (panel,) = section.panels
     assert panel.title == "Your train_xor on XOR(), seed 0"
@@ -155,9 +157,9 @@ def test_regression_fit_is_recomputed_from_the_final_weights() -> None:
     rng = np.random.default_rng(0)
     start, final = mlp_layers(rng), mlp_layers(rng)
     x = np.linspace(-5, 5, 30)
-    expected = {"initial": start, "inputs": x.reshape(-1, 1), "targets": plots.goal_fun(x).reshape(-1, 1),
+    expected = {"initial": start, "inputs": x.reshape(-1, 1), "targets": checks_module("mlp_regression").goal_fun(x).reshape(-1, 1),
                 "n_epochs": 3, "losses": [3.0, 2.0, 1.0]}
-    section = plots.mlp_loss({"final": final, "losses": [3.0, 2.5, 1.0]}, expected, {})
+    section = plots_of("mlp_regression")["mlp.loss_decrease"]({"final": final, "losses": [3.0, 2.5, 1.0]}, expected, {})
     fit, loss = section.panels
     assert fit.kind == "fit" and loss.kind == "curve"
     h = fit.data["xs"].reshape(-1, 1)
@@ -165,14 +167,14 @@ def test_regression_fit_is_recomputed_from_the_final_weights() -> None:
         h = h @ layer["weight"].T + layer["bias"]
         h = h if k == len(final) - 1 else np.maximum(h, 0)
     np.testing.assert_allclose(fit.data["fitted"], h[:, 0])
-    np.testing.assert_allclose(fit.data["goal"], plots.goal_fun(fit.data["xs"]))
+    np.testing.assert_allclose(fit.data["goal"], checks_module("mlp_regression").goal_fun(fit.data["xs"]))
 
 
 def test_regression_fit_of_another_network_is_not_drawn() -> None:
     rng = np.random.default_rng(1)
     x = np.linspace(-5, 5, 30)
     expected = {"initial": mlp_layers(rng), "inputs": x, "targets": x, "n_epochs": 3, "losses": None}
-    section = plots.mlp_loss({"final": mlp_layers(rng)[:2], "losses": None}, expected, {})
+    section = plots_of("mlp_regression")["mlp.loss_decrease"]({"final": mlp_layers(rng)[:2], "losses": None}, expected, {})
     assert section.panels == []
     assert "not those of the model the grader built" in section.notes[0]
     assert "no curve drawn" in section.notes[1]
@@ -186,22 +188,31 @@ def init_record(rng: np.random.Generator) -> dict:
     return {"models": [{"label": "MLPexplicit(1, 10, 1)", "missing": False, "error": None, "seeds": [layers]}]}
 
 
+BUILDERS = {**plots_of("xor"), **plots_of("mlp_regression")}
+
+
+def test_each_item_is_drawn_by_its_kinds_or_its_folders_builder() -> None:
+    found = plots.builders_for(spec_mod.load("xor"))
+    assert found == {"xor.boundary": plots_of("xor")["xor.boundary"],
+                     "xor.loss_decrease": plots_of("xor")["xor.loss_decrease"]}
+
+
 def test_hidden_items_are_never_drawn() -> None:
     rng = np.random.default_rng(2)
     observations = {"mlp.init_range": ok(init_record(rng)),
                     "xor.boundary": ok({"runs": [xor_run(0, XOR_LAYERS)]})}
     expected = {"mlp.init_range": ok(init_record(rng)), "xor.boundary": ok(xor_expected([0]))}
-    assert plots.sections(observations, expected, {"xor.boundary": "t"}, {})[0].item == "xor.boundary"
-    assert len(plots.sections(observations, expected, {"xor.boundary": "t"}, {})) == 1
-    assert plots.sections(observations, expected, {}, {}) == []
-    shown = plots.sections(observations, expected, {"mlp.init_range": "t"}, {})
+    assert plots.sections(observations, expected, {"xor.boundary": "t"}, {}, BUILDERS)[0].item == "xor.boundary"
+    assert len(plots.sections(observations, expected, {"xor.boundary": "t"}, {}, BUILDERS)) == 1
+    assert plots.sections(observations, expected, {}, {}, BUILDERS) == []
+    shown = plots.sections(observations, expected, {"mlp.init_range": "t"}, {}, BUILDERS)
     (panel,) = shown[0].panels
     assert panel.kind == "histogram" and np.all(np.abs(panel.data["values"]) <= 1.0)
 
 
 def test_an_item_that_did_not_finish_gets_a_sentence() -> None:
     found = plots.sections({"xor.boundary": {"status": "timeout", "facts": {}}},
-                           {"xor.boundary": ok(xor_expected([0]))}, {"xor.boundary": "Boundary"}, {})
+                           {"xor.boundary": ok(xor_expected([0]))}, {"xor.boundary": "Boundary"}, {}, BUILDERS)
     assert found[0].panels == [] and "did not finish" in found[0].notes[0]
 
 

@@ -19,10 +19,13 @@ import pytest
 import torch
 
 from autograder import spec as spec_mod
-from autograder.checks import CHECKS
-from autograder.checks import load_all as load_checks
-from autograder.checks.poly import _grad_hint, check_fit_autograd, replay, sse
-from autograder.observers.poly import coefficients_of, supplied_helpers
+from autograder.observers.common import supplied_helpers
+from tests.coursecode import CHECKS, checks_module, probes_module
+
+_poly_checks = checks_module("polynomial_regression")
+_grad_hint, check_fit_autograd, replay, sse = (_poly_checks._grad_hint, _poly_checks.check_fit_autograd,
+                                               _poly_checks.replay, _poly_checks.sse)
+coefficients_of = probes_module("polynomial_regression").coefficients_of
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
 from tests.inprocess import observe_file
@@ -32,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "polynomial_regression"
 ASSIGNMENT = "polynomial_regression"
 ITEMS = ("poly.predict", "poly.grad", "poly.fit_numpy", "poly.fit_autograd")
-load_checks()
 
 HEADER = "import numpy as np\nimport torch\n"
 PREDICT = '''
@@ -506,7 +508,7 @@ def test_grad_is_judged_at_the_reference_inputs() -> None:
 def test_forged_endless_fit_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """A record claiming 10^12 steps is not an answer to the grader's calls, and the replay
     never runs longer than the grader's own probes, whatever the record says."""
-    from autograder.checks import poly as checks_poly
+    checks_poly = _poly_checks
 
     expected = _facts("poly.fit_autograd")
     longest = max(p["steps"] for p in expected["probes"])
@@ -599,6 +601,8 @@ def _spec_with(tmp_path: Path, mutate) -> Path:
     folder = tmp_path / "spec"
     folder.mkdir()
     (folder / "assignment.yaml").write_text(yaml.safe_dump(raw))
+    for code in (ROOT / "assignments" / ASSIGNMENT).glob("*.py"):  # its probes.py, checks.py
+        (folder / code.name).write_bytes(code.read_bytes())
     return folder
 
 

@@ -16,7 +16,6 @@ import pytest
 import torch
 
 from autograder import spec as spec_mod
-from autograder.checks import load_all
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
 from tests.inprocess import namespace_of, observe_file
@@ -25,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SHEETS = Path(__file__).resolve().parent / "sheets"
 A = "mlp_regression"
 
-load_all()
 
 
 @functools.lru_cache(maxsize=None)

@@ -19,19 +19,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder import spec as spec_mod
-from autograder.checks import CHECKS, load_all
+from tests.coursecode import CHECKS
 from autograder.namespace import SubmissionNamespace
 from autograder.observation import observe
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
-from tests.inprocess import observe_file
+from tests.inprocess import observe_file, observe_names
 from tests.records import record_paths, replaced
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "xor"
 ITEMS = ("xor.shapes", "xor.forward", "xor.loss_decrease", "xor.boundary")
 SPEC = spec_mod.load("xor")
-load_all()
 pytestmark = pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")
 
 
@@ -240,7 +239,7 @@ def test_untouched_template_is_not_implemented() -> None:
     ns = SubmissionNamespace(names, SPEC.aliases)
     for item_id in ITEMS:
         item = SPEC.item(item_id)
-        result = outcome_for(item, observe(item_id, ns, item.observe),
+        result = outcome_for(item, observe_names(SPEC, item_id, ns),
                              observation(str(SPEC.reference), item_id))
         assert result.status == "error", (item_id, result.feedback)
         assert "not implemented yet" in result.feedback, (item_id, result.feedback)

@@ -110,7 +110,7 @@ def load_outcomes(path: Path) -> dict[str, dict[str, Any]]:
                "required": f"{err.message}; each example needs score: and items:",
                "type": f"{err.instance!r} should be of type {err.validator_value}"}.get(err.validator, err.message)
         raise OutcomesError(f"{path}: field {where}: {why} (format: `correct.py: {{score: 10, items: "
-                            "{xor.shapes: passed, ...}}`)")
+                            "{hw.shapes: passed, ...}}`)")
     return raw
 
 

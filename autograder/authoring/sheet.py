@@ -4,16 +4,16 @@ The template students start from is generated, never edited by hand. Its code
 comes from the reference solution (``reference:`` in the spec), with the
 solution regions stubbed out (see :mod:`autograder.authoring.markers`); its
 prose and its layout come from a *sheet* beside the template,
-``<template stem>.sheet.yaml`` (``student_template/xor.sheet.yaml`` for
-``student_template/xor.ipynb``)::
+``<template stem>.sheet.yaml`` (``student_template/hw3.sheet.yaml`` for
+``student_template/hw3.ipynb``)::
 
     cells:
       - markdown: |-
           ## The model
-          **Exercise 1.** Write the class `XOR(n_hidden=2)` ...
+          **Exercise 1.** Write the class `Classifier(n_hidden=2)` ...
       - code: |-
           import torch
-      - reference: XOR      # the reference's top-level XOR, solutions stubbed
+      - reference: Classifier   # the reference's top-level Classifier, solutions stubbed
 
 A ``code:`` cell is written as given (set-up code, a "try it" cell, the
 self-check command); a ``reference:`` cell is the top-level definition of that
@@ -89,7 +89,7 @@ class Target:
         return sheet_path(self.template)
 
     def rel(self, path: Path) -> str:
-        """``reference/xor.py``: a path inside the assignment's course, else as it is."""
+        """``reference/hw3.py``: a path inside the assignment's course, else as it is."""
         root = course_mod.root_of(self.spec_path.parent)
         try:
             return str(path.relative_to(root)) if root is not None else str(path)

@@ -43,6 +43,8 @@ KindObserver = Callable[["SubmissionNamespace", dict[str, Any]], dict[str, Any]]
 # The modules that register a kind's judge and settings (grader side, importable without torch).
 JUDGE_MODULES = ("module_shapes", "init_distribution", "forward_equivalence", "gradient_step",
                  "classifier_fit")
+# The modules that register a kind's observer (sandbox side, import torch).
+OBSERVER_MODULES = ("observe",)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ class Kind:
 
 KINDS: dict[str, Kind] = {}
 KIND_OBSERVERS: dict[str, KindObserver] = {}
+# Picture builders ``(facts, expected, check_settings) -> autograder.report.plots.Section``,
+# drawn for visible items of the kind by ``autograder check --plot/--html``.
+KIND_PLOTS: dict[str, Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], Any]] = {}
 
 
 def kind(name: str, *, observe: dict[str, Any], check: dict[str, Any]) -> Callable[[Judge], Judge]:
@@ -88,6 +93,18 @@ def kind_observer(name: str) -> Callable[[KindObserver], KindObserver]:
     return register
 
 
+def kind_plot(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn`` as the picture builder of kind ``name`` (grader side, no torch)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in KIND_PLOTS:
+            raise ValueError(f"two picture builders registered for kind {name}")
+        KIND_PLOTS[name] = fn
+        return fn
+
+    return register
+
+
 def load_all() -> None:
     """Import every kind's judge module (grader side) so that :data:`KINDS` is complete."""
     import importlib
@@ -98,8 +115,11 @@ def load_all() -> None:
 
 def load_observers() -> None:
     """Import the kinds' observers (sandbox side, imports torch) so :data:`KIND_OBSERVERS` is complete."""
-    from autograder.kit import observe  # noqa: F401
+    import importlib
+
+    for module in OBSERVER_MODULES:
+        importlib.import_module(f"autograder.kit.{module}")
 
 
-__all__ = ["KINDS", "KIND_OBSERVERS", "Judge", "Kind", "KindObserver", "kind", "kind_observer",
-           "load_all", "load_observers"]
+__all__ = ["KINDS", "KIND_OBSERVERS", "KIND_PLOTS", "Judge", "Kind", "KindObserver", "kind",
+           "kind_observer", "kind_plot", "load_all", "load_observers"]

@@ -109,8 +109,8 @@ SUPPLIED = SUPPLIED_KEY  # the observe setting that carries an item's supplied h
 def compile_supplied(sources: dict[str, str]) -> dict[str, Callable[..., Any]]:
     """The reference's functions, compiled from their source into one fresh namespace.
 
-    One namespace for all of them, so a supplied ``poly_grad`` that calls
-    ``poly_predict`` finds the supplied one, never the student's.
+    One namespace for all of them, so a supplied gradient helper that calls
+    the supplied prediction helper finds that one, never the student's.
     """
     namespace: dict[str, Any] = {"__name__": "supplied"}
     for name, source in sources.items():

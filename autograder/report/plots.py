@@ -21,19 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.claims import Malformed
+from autograder import course_code
+from autograder.course_code import mark_plot
 
 MAX_CURVE = 100_000  # a longer "loss curve" is not drawn (bounds the grader's work)
 GRID_POINTS = 101  # per axis, for the decision boundary
-XOR_ARCHITECTURE = "Linear-Sigmoid-Linear"
-ARCH_NAMES = {
-    ("sigmoid", "none"): "Linear-Sigmoid-Linear",
-    ("none", "none"): "Linear-Linear",
-    ("relu", "none"): "Linear-ReLU-Linear",
-    ("tanh", "none"): "Linear-Tanh-Linear",
-    ("sigmoid", "sigmoid"): "Linear-Sigmoid-Linear-Sigmoid",
-    ("none", "sigmoid"): "Linear-Linear-Sigmoid",
-}
 
 
 @dataclass
@@ -92,73 +84,7 @@ def log_scale(*curves: np.ndarray | None) -> bool:
     return low > 0 and high / low > 100
 
 
-# --- xor -----------------------------------------------------------------------------------
-
-
-def xor_grid(points_per_axis: int = GRID_POINTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The dense grid over [0, 1]^2 the boundary is drawn on: axes and (N, 2) points."""
-    axis = np.linspace(0.0, 1.0, points_per_axis)
-    xx, yy = np.meshgrid(axis, axis)
-    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def boundary_panel(run: Any, expected: dict[str, Any], params: dict[str, Any]) -> Panel | str:
-    """One seed's decision boundary, computed from its trained weights; or why it cannot be drawn.
-
-    The reported outputs at the grader's corners and grid points only decide
-    which Linear-activation-Linear network of the weights the student's forward
-    is (as xor.boundary does); the drawn values are computed here.
-    """
-    from autograder.checks import xor as xc
-
-    seed = run.get("seed") if isinstance(run, dict) else None
-    label = f"seed {seed}" if isinstance(seed, int) and not isinstance(seed, bool) else "a seed"
-    if not isinstance(run, dict):
-        return f"{label}: nothing to draw (no record)"
-    if run.get("error"):
-        return f"{label}: not drawn, train_xor raised {xc.short(run['error'], 120)}"
-    if run.get("predict_error"):
-        return f"{label}: not drawn, XOR() raised {xc.short(run['predict_error'], 120)} when predicting"
-    try:
-        setting = xc.BoundarySetting.of(expected, params)
-        net = xc.two_layer(run.get("final"), setting.max_hidden)
-        if isinstance(net, str):
-            return f"{label}: not drawn, {net}"
-        arch, _ = xc.trained_outputs(xc.reported_outputs(run, setting), net, setting)
-    except Malformed as problem:
-        return f"{label}: not drawn, the record is not usable ({problem})"
-    if arch is None:
-        return (f"{label}: not drawn, XOR()'s outputs are not {XOR_ARCHITECTURE} (nor a look-alike) of its "
-                "own weights, so the grader cannot compute them")
-    xx, yy, points = xor_grid()
-    values = xc.network(points, net, *arch)[:, 0].reshape(xx.shape)
-    title = label if arch == ("sigmoid", "none") else f"{label} ({ARCH_NAMES.get(arch, 'look-alike')})"
-    return Panel("boundary", title, {
-        "xx": xx, "yy": yy, "values": values,
-        "corners": np.asarray(expected["corners"], dtype=np.float64),
-        "targets": np.asarray(expected["targets"], dtype=np.float64),
-    })
-
-
-def xor_boundary(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Section:
-    """One panel per seed the grader asked, in the grader's order."""
-    section = Section("xor.boundary", "Decision boundary of XOR() after train_xor, one panel per seed")
-    runs = facts.get("runs")
-    seeds = [int(s) for s in expected["seeds"]]
-    if not isinstance(runs, list) or len(runs) != len(seeds):
-        section.notes.append(f"No boundary drawn: your record does not hold one run for each of the "
-                             f"{len(seeds)} seeds.")
-        return section
-    for seed, run in zip(seeds, runs, strict=True):
-        if not isinstance(run, dict) or run.get("seed") != seed:
-            section.notes.append(f"seed {seed}: not drawn, the record answers another seed")
-            continue
-        drawn = boundary_panel(run, expected, params)
-        (section.panels.append(drawn) if isinstance(drawn, Panel) else section.notes.append(drawn))
-    if section.panels:
-        section.notes.insert(0, "Shaded: where your trained model's output is above 0.5 (class 1). Dots: the "
-                                "four XOR points, coloured by their target.")
-    return section
+# --- building blocks ---------------------------------------------------------------------
 
 
 def curve_panel(title: str, yours: Any, reference: Any) -> Panel | str:
@@ -169,116 +95,40 @@ def curve_panel(title: str, yours: Any, reference: Any) -> Panel | str:
     return Panel("curve", title, {"yours": mine, "reference": curve(reference)})
 
 
-def xor_loss(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Section:
-    """The two runs xor.loss_decrease makes: on the student's XOR() and on the grader's network."""
-    section = Section("xor.loss_decrease", "Loss per epoch of train_xor, yours against the reference's")
-    seed = expected.get("seed", 0)
-    width = expected.get("grader_hidden", 16)
-    runs = (("own_model", f"Your train_xor on XOR(), seed {seed}"),
-            ("grader_model", f"Your train_xor on the grader's Linear(2, {width})-Sigmoid-Linear, seed {seed}"))
-    for key, title in runs:
-        mine, ref = facts.get(key), expected.get(key)
-        if not isinstance(mine, dict) or mine.get("error"):
-            section.notes.append(f"{title}: no curve, the run raised an error")
-            continue
-        drawn = curve_panel(title, mine.get("losses"), ref.get("losses") if isinstance(ref, dict) else None)
-        (section.panels.append(drawn) if isinstance(drawn, Panel) else section.notes.append(drawn))
-    return section
-
-
-# --- mlp_regression ------------------------------------------------------------------------
-
-
-def goal_fun(x: np.ndarray) -> np.ndarray:
-    """The contract's goal function, computed by the grader."""
-    return x**3 - x**2 + 25 * np.sin(2 * x)
-
-
-def mlp_fit(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Panel | str:
-    """The grader-built ReLU MLP's curve after your ``train``, recomputed from its final weights.
-
-    Data are the reference's (the grader's seeded data set); the weights must
-    have the shapes of the network the grader built, else nothing is drawn.
-    """
-    from autograder.checks import mlp as mc
-
-    try:
-        start = mc._layers(expected["initial"], *mc._bounds(params))
-        final = mc._layers(facts.get("final"), *mc._bounds(params))
-    except Malformed as problem:
-        return f"No fitted curve: the record is not usable ({problem})"
-    if [layer.weight.shape for layer in final] != [layer.weight.shape for layer in start]:
-        return "No fitted curve: the weights after training are not those of the model the grader built"
-    x = np.asarray(expected["inputs"], dtype=np.float64).ravel()
-    y = np.asarray(expected["targets"], dtype=np.float64).ravel()
-    xs = np.linspace(float(x.min()), float(x.max()), 400)
-    fitted = mc._network(xs.reshape(-1, 1), final, mc._relu, mc._identity)[:, 0]
-    if not np.all(np.isfinite(fitted)):
-        return "No fitted curve: the trained weights give values that are not finite numbers"
-    return Panel("fit", "The grader's ReLU MLP after your train", {
-        "x": x, "y": y, "xs": xs, "goal": goal_fun(xs), "fitted": fitted})
-
-
-def mlp_loss(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Section:
-    """mlp.loss_decrease: the fit after training and the loss curve against the reference's."""
-    section = Section("mlp.loss_decrease", "Your train on the grader's 1-10-10-10-1 ReLU MLP")
-    for drawn in (mlp_fit(facts, expected, params),
-                  curve_panel(f"Your train, {expected.get('n_epochs', '?')} epochs", facts.get("losses"),
-                              expected.get("losses"))):
-        (section.panels.append(drawn) if isinstance(drawn, Panel) else section.notes.append(drawn))
-    return section
-
-
-def init_histogram(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Section:
-    """mlp.init_range: fresh weights times sqrt(fan_in), which PyTorch's default keeps in [-1, 1].
-
-    Only drawn when the item is visible (the spec decides; the grader never
-    passes hidden items' records here).
-    """
-    from autograder.checks import mlp as mc
-
-    section = Section("mlp.init_range", "Weights of freshly built models, scaled by sqrt(fan_in)")
-    models = facts.get("models")
-    if not isinstance(models, list) or len(models) != len(expected.get("models", [])):
-        section.notes.append("No histogram: your record does not hold one entry per model asked")
-        return section
-    for model in models:
-        label = mc._short(model.get("label", "?"), 60) if isinstance(model, dict) else "?"
-        seeds = model.get("seeds") if isinstance(model, dict) else None
-        if not isinstance(seeds, list) or not seeds or len(seeds) > 16:
-            section.notes.append(f"{label}: no histogram, the model could not be built")
-            continue
-        try:
-            layers = [layer for s in seeds for layer in mc._layers(s, *mc._bounds(params))]
-        except Malformed as problem:
-            section.notes.append(f"{label}: no histogram, the record is not usable ({problem})")
-            continue
-        scaled = np.concatenate([layer.weight.ravel() * np.sqrt(layer.weight.shape[1]) for layer in layers])
-        section.panels.append(Panel("histogram", label, {"values": scaled}))
-    return section
-
-
 # --- what to draw --------------------------------------------------------------------------
 
 Builder = Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], Section]
-PICTURES: dict[str, Builder] = {
-    "xor.boundary": xor_boundary,
-    "xor.loss_decrease": xor_loss,
-    "mlp.loss_decrease": mlp_loss,
-    "mlp.init_range": init_histogram,
-}
+plot = mark_plot  # ``@plot("item.id")`` marks a picture builder in an assignment folder's checks.py
+
+
+def builders_for(spec: Any) -> dict[str, Builder]:
+    """Each item's picture builder: its kind's (``autograder.kit.KIND_PLOTS``), else one its
+    assignment folder's ``checks.py`` marks with :func:`plot`; items without one are not drawn."""
+    from autograder import kit
+
+    kit.load_all()
+    local = course_code.local_checks(spec.directory).plots
+    found: dict[str, Builder] = {}
+    for item in spec.items:
+        builder = kit.KIND_PLOTS.get(item.kind) if item.kind is not None else local.get(item.id)
+        if builder is not None:
+            found[item.id] = builder
+    return found
 
 
 def sections(observations: dict[str, dict[str, Any]], expected: dict[str, dict[str, Any]],
-             visible: dict[str, str], params: dict[str, dict[str, Any]] | None = None) -> list[Section]:
-    """The pictures of the visible items (``visible``: id -> title), in rubric order.
+             visible: dict[str, str], params: dict[str, dict[str, Any]] | None = None,
+             builders: dict[str, Builder] | None = None) -> list[Section]:
+    """The pictures of the visible items (``visible``: id -> title), in rubric order, drawn by
+    ``builders`` (see :func:`builders_for`).
 
     An item not in ``visible`` is never drawn, whatever the observations hold.
     """
     params = params or {}
+    builders = builders or {}
     found = []
     for item_id, title in visible.items():
-        builder = PICTURES.get(item_id)
+        builder = builders.get(item_id)
         ref = facts_of(expected.get(item_id))
         if builder is None or ref is None:
             continue
@@ -333,7 +183,7 @@ def _draw_curve(ax: Any, d: dict[str, Any]) -> None:
 
 def _draw_fit(ax: Any, d: dict[str, Any]) -> None:
     ax.scatter(d["x"], d["y"], s=8, color="grey", alpha=0.6, label="training data")
-    ax.plot(d["xs"], d["goal"], "--", color="black", label="goal_fun")
+    ax.plot(d["xs"], d["goal"], "--", color="black", label=d.get("goal_label", "target function"))
     ax.plot(d["xs"], d["fitted"], color="tab:red", label="model after training")
     ax.set_xlabel("x")
     ax.legend(fontsize=8)

@@ -56,9 +56,10 @@ def test_patching_the_engine_in_place_is_undone(graders: Any, tmp_path: Path) ->
     result, control, observations = graded(
         graders["xor"], ATTACKS / "sandbox_patches_engine_in_place.py", tmp_path)
     tampered = next((line for line in result.output.splitlines() if line.startswith("tampered:")), "")
-    for route in ("autograder.sandbox.observe", "observation.observe.__code__",
-                  "OBSERVERS[xor.boundary]", "SubmissionNamespace.get", "sys.modules",
-                  "facts.__class__"):
+    observers = [f"KIND_OBSERVERS[{i.kind}]" if i.kind is not None else f"probes[{i.id}]"
+                 for i in graders["xor"].spec.items]  # the observer each item runs, kind or probe
+    for route in ("autograder.sandbox.observe", "observation.observe.__code__", *observers,
+                  "SubmissionNamespace.get", "sys.modules", "facts.__class__"):
         assert route in tampered, f"the attack did not get to try {route}: {result.output[-800:]}"
     assert "FORGED-OBSERVE-RAN" not in result.output, explain(result)
     assert all(record.get("status") != "ok" for record in observations.values()), observations

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import facts as facts_mod, spec as spec_mod
-from autograder.checks import CHECKS, load_all
+from tests.coursecode import CHECKS
 from autograder.results import Outcome
 from tests.conftest import ROOT
 from tests.inprocess import observe_file
@@ -21,7 +21,6 @@ from tests.inprocess import observe_file
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 A = "xor"
 SPEC = spec_mod.load(A)
-load_all()
 
 
 def _explain(result) -> str:

@@ -23,7 +23,8 @@ WANTED = {"linear_model": 3, "mse": 2}
 OLD_NAMES = {"autograder.observers.linreg": ("_linear_model", "_mse", "grader_helpers")}
 # Where exercise-like code would live; the rest of the engine (sandbox, loader, ...) is not
 # called blindly: its functions act on processes and modules, not on tensors.
-PROBED = ("autograder.observers", "autograder.checks", "autograder.observation", "autograder.facts")
+PROBED = ("autograder.observers", "autograder.checks", "autograder.observation", "autograder.facts",
+          "autograder.kit", "autograder.course_probes_")  # the kit, and the course's probes.py
 
 
 def answers_like(name, fn):

@@ -27,7 +27,8 @@ WANTED = {"poly_predict": 2, "poly_grad": 3}
 OLD_NAMES = {"autograder.observers.poly": ("correct_predict", "correct_grad", "supplied_helpers")}
 # Where exercise-like code would live; the rest of the engine (sandbox, loader, ...) is not
 # called blindly: its functions act on processes and modules, not on arrays.
-PROBED = ("autograder.observers", "autograder.checks", "autograder.observation", "autograder.facts")
+PROBED = ("autograder.observers", "autograder.checks", "autograder.observation", "autograder.facts",
+          "autograder.kit", "autograder.course_probes_")  # the kit, and the course's probes.py
 # The reference fits of y = sin(x) (NumPy and autograd), read off earlier feedback.
 FIT_NUMPY = [0.04878584, 0.84438644, -0.00841637, -0.09157308]
 FIT_AUTOGRAD = [0.05862, 0.8372, -0.01011, -0.09056]

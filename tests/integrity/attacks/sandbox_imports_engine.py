@@ -1,7 +1,7 @@
 """Attack: implements nothing, imports the grader's own modules and replaces ``observe``.
 
 At import it tries ``import autograder.sandbox``, ``autograder.observation`` and
-the observer registry; with them it replaces ``sandbox.observe``,
+the kit's observer registry; with them it replaces ``sandbox.observe``,
 ``observation.observe`` and every registered observer by a forger that runs the
 grader's real observer on a correct XOR kept under other names, so that each
 record would be a genuine observation of a correct solution (10/10). The
@@ -60,24 +60,24 @@ try:
     import autograder.observation as observation_module
     import autograder.sandbox as sandbox_module
     from autograder import facts as facts_module
-    from autograder.observers import OBSERVERS
+    from autograder.kit import KIND_OBSERVERS
 
-    REAL = dict(OBSERVERS)
+    REAL = dict(KIND_OBSERVERS)
 
-    def forged_observe(item_id, ns, params):
+    def forged_observe(item_id, ns, params, kind=None, probes=None):
         print("FORGED-OBSERVE-RAN", item_id, flush=True)
-        return {"status": "ok", "facts": facts_module.to_plain(REAL[item_id](_Names(), params))}
+        return {"status": "ok", "facts": facts_module.to_plain(REAL[kind](_Names(), params))}
 
-    def forged_observer(item_id):
+    def forged_observer(key):
         def run(ns, params):
-            print("FORGED-OBSERVE-RAN", item_id, flush=True)
-            return REAL[item_id](_Names(), params)
+            print("FORGED-OBSERVE-RAN", key, flush=True)
+            return REAL[key](_Names(), params)
         return run
 
     sandbox_module.observe = forged_observe
     observation_module.observe = forged_observe
-    for key in list(OBSERVERS):
-        OBSERVERS[key] = forged_observer(key)
+    for key in list(KIND_OBSERVERS):
+        KIND_OBSERVERS[key] = forged_observer(key)
     print("engine import: succeeded, observe replaced", flush=True)
 except ImportError as exc:
     print(f"engine import: refused ({exc})", flush=True)

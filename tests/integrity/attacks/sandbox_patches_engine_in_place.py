@@ -4,8 +4,8 @@ The contract's names ``XOR`` and ``train_xor`` are never defined; a correct
 XOR is kept under other names. At import, with no ``import autograder``, the
 file finds the engine's modules through the garbage collector and the call
 stack, then: rebinds ``observe`` in every module that holds it, swaps the code
-of ``observation.observe`` for a forger's, replaces every entry of the
-observer registry in place, replaces ``SubmissionNamespace.get`` so that the
+of ``observation.observe`` for a forger's, replaces every entry of the kit's
+observer registry and every probe of the course's ``probes.py`` module in place, replaces ``SubmissionNamespace.get`` so that the
 real observers see the hidden solution, swaps ``sys.modules`` entries for fake
 modules, and changes the class of the grader's ``facts`` module (so that
 ``facts_mod.to_plain`` would answer with the forger's function). Every route would make each
@@ -100,18 +100,27 @@ def engine_namespaces():
 
 ENGINE = engine_namespaces()
 tampered = []
-OBSERVERS = ENGINE.get("autograder.observation", (None, {}))[1].get("OBSERVERS", {})
-REAL = dict(OBSERVERS)
+KIND_OBSERVERS = ENGINE.get("autograder.kit", (None, {}))[1].get("KIND_OBSERVERS", {})
+REAL_KINDS = dict(KIND_OBSERVERS)
+MARK = "_autograder_observer_of"  # how the course's probes.py marks a probe for an item
+PROBES = {name: namespace for name, (module, namespace) in ENGINE.items()
+          if name.startswith("autograder.course_probes_")}
+REAL_PROBES = {value.__dict__[MARK]: value for namespace in PROBES.values() for value in list(namespace.values())
+               if isinstance(value, types.FunctionType) and MARK in value.__dict__}
 TO_PLAIN = ENGINE.get("autograder.facts", (None, {}))[1].get("to_plain", lambda value: value)
 
 
-def _forge(item_id, params):
+def _real(item_id, kind):
+    return REAL_KINDS[kind] if kind is not None else REAL_PROBES[item_id]
+
+
+def _forge(item_id, params, kind=None):
     print("FORGED-OBSERVE-RAN", item_id, flush=True)
-    return {"status": "ok", "facts": TO_PLAIN(REAL[item_id](_Names(), params))}
+    return {"status": "ok", "facts": TO_PLAIN(_real(item_id, kind)(_Names(), params))}
 
 
-def forged_observe(item_id, ns, params):
-    return _forge(item_id, params)
+def forged_observe(item_id, ns, params, kind=None, probes=None):
+    return _forge(item_id, params, kind)
 
 
 def _forged_facts(value):
@@ -119,16 +128,16 @@ def _forged_facts(value):
     return value
 
 
-def code_for_swap(item_id, ns, params):
+def code_for_swap(item_id, ns, params, kind=None, probes=None):
     # Runs with the globals of the function whose code it replaces: reach back by name only.
     import sys
-    return sys.modules["submission"]._forge(item_id, params)
+    return sys.modules["submission"]._forge(item_id, params, kind)
 
 
-def forged_observer(item_id):
+def forged_observer(real, label):
     def run(ns, params):
-        print("FORGED-OBSERVE-RAN", item_id, flush=True)
-        return REAL[item_id](_Names(), params)
+        print("FORGED-OBSERVE-RAN", label, flush=True)
+        return real(_Names(), params)
     return run
 
 
@@ -140,9 +149,16 @@ for name, (module, namespace) in sorted(ENGINE.items()):
         else:
             namespace["observe"] = forged_observe
             tampered.append(f"{name}.observe")
-for key in list(OBSERVERS):
-    OBSERVERS[key] = forged_observer(key)
-    tampered.append(f"OBSERVERS[{key}]")
+for key in list(KIND_OBSERVERS):
+    KIND_OBSERVERS[key] = forged_observer(REAL_KINDS[key], key)
+    tampered.append(f"KIND_OBSERVERS[{key}]")
+for namespace in PROBES.values():
+    for attr, value in list(namespace.items()):
+        if isinstance(value, types.FunctionType) and MARK in value.__dict__:
+            forged = forged_observer(value, value.__dict__[MARK])
+            forged.__dict__[MARK] = value.__dict__[MARK]
+            namespace[attr] = forged
+            tampered.append(f"probes[{value.__dict__[MARK]}]")
 for name, (module, namespace) in ENGINE.items():
     cls = namespace.get("SubmissionNamespace")
     if isinstance(cls, type) and cls.__module__ == name:

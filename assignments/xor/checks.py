@@ -21,6 +21,7 @@ import numpy as np
 from autograder.checks import check
 from autograder.checks.claims import Malformed, answers, array_of, field, guarded, has_shape, short
 from autograder.checks.common import compare_shapes, fmt_num, fmt_shapes, max_abs_diff
+from autograder.report.plots import GRID_POINTS, Panel, Section, curve_panel, plot
 from autograder.results import Outcome
 
 ARCHITECTURE = "Linear(2, n_hidden), Sigmoid, Linear(n_hidden, 1)"
@@ -803,3 +804,101 @@ def training_hint(failed: list[SeedResult], solved: int) -> str | None:
     return (f"XOR() computes the network the sheet asks for, but train_xor lowers its loss too little "
             f"({numbers}); see xor.loss_decrease: raise the default learning rate or train for more epochs "
             "(Adam with lr around 0.01 to 0.1 for a few hundred epochs works well).")
+
+
+XOR_ARCHITECTURE = "Linear-Sigmoid-Linear"
+ARCH_NAMES = {
+    ("sigmoid", "none"): "Linear-Sigmoid-Linear",
+    ("none", "none"): "Linear-Linear",
+    ("relu", "none"): "Linear-ReLU-Linear",
+    ("tanh", "none"): "Linear-Tanh-Linear",
+    ("sigmoid", "sigmoid"): "Linear-Sigmoid-Linear-Sigmoid",
+    ("none", "sigmoid"): "Linear-Linear-Sigmoid",
+}
+
+
+
+# --- pictures (autograder check --plot/--html) -----------------------------------------------------------------------------------
+
+
+def xor_grid(points_per_axis: int = GRID_POINTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dense grid over [0, 1]^2 the boundary is drawn on: axes and (N, 2) points."""
+    axis = np.linspace(0.0, 1.0, points_per_axis)
+    xx, yy = np.meshgrid(axis, axis)
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def boundary_panel(run: Any, expected: dict[str, Any], params: dict[str, Any]) -> Panel | str:
+    """One seed's decision boundary, computed from its trained weights; or why it cannot be drawn.
+
+    The reported outputs at the grader's corners and grid points only decide
+    which Linear-activation-Linear network of the weights the student's forward
+    is (as xor.boundary does); the drawn values are computed here.
+    """
+    seed = run.get("seed") if isinstance(run, dict) else None
+    label = f"seed {seed}" if isinstance(seed, int) and not isinstance(seed, bool) else "a seed"
+    if not isinstance(run, dict):
+        return f"{label}: nothing to draw (no record)"
+    if run.get("error"):
+        return f"{label}: not drawn, train_xor raised {short(run['error'], 120)}"
+    if run.get("predict_error"):
+        return f"{label}: not drawn, XOR() raised {short(run['predict_error'], 120)} when predicting"
+    try:
+        setting = BoundarySetting.of(expected, params)
+        net = two_layer(run.get("final"), setting.max_hidden)
+        if isinstance(net, str):
+            return f"{label}: not drawn, {net}"
+        arch, _ = trained_outputs(reported_outputs(run, setting), net, setting)
+    except Malformed as problem:
+        return f"{label}: not drawn, the record is not usable ({problem})"
+    if arch is None:
+        return (f"{label}: not drawn, XOR()'s outputs are not {XOR_ARCHITECTURE} (nor a look-alike) of its "
+                "own weights, so the grader cannot compute them")
+    xx, yy, points = xor_grid()
+    values = network(points, net, *arch)[:, 0].reshape(xx.shape)
+    title = label if arch == ("sigmoid", "none") else f"{label} ({ARCH_NAMES.get(arch, 'look-alike')})"
+    return Panel("boundary", title, {
+        "xx": xx, "yy": yy, "values": values,
+        "corners": np.asarray(expected["corners"], dtype=np.float64),
+        "targets": np.asarray(expected["targets"], dtype=np.float64),
+    })
+
+
+@plot("xor.boundary")
+def xor_boundary(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Section:
+    """One panel per seed the grader asked, in the grader's order."""
+    section = Section("xor.boundary", "Decision boundary of XOR() after train_xor, one panel per seed")
+    runs = facts.get("runs")
+    seeds = [int(s) for s in expected["seeds"]]
+    if not isinstance(runs, list) or len(runs) != len(seeds):
+        section.notes.append(f"No boundary drawn: your record does not hold one run for each of the "
+                             f"{len(seeds)} seeds.")
+        return section
+    for seed, run in zip(seeds, runs, strict=True):
+        if not isinstance(run, dict) or run.get("seed") != seed:
+            section.notes.append(f"seed {seed}: not drawn, the record answers another seed")
+            continue
+        drawn = boundary_panel(run, expected, params)
+        (section.panels.append(drawn) if isinstance(drawn, Panel) else section.notes.append(drawn))
+    if section.panels:
+        section.notes.insert(0, "Shaded: where your trained model's output is above 0.5 (class 1). Dots: the "
+                                "four XOR points, coloured by their target.")
+    return section
+
+
+@plot("xor.loss_decrease")
+def xor_loss(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Section:
+    """The two runs xor.loss_decrease makes: on the student's XOR() and on the grader's network."""
+    section = Section("xor.loss_decrease", "Loss per epoch of train_xor, yours against the reference's")
+    seed = expected.get("seed", 0)
+    width = expected.get("grader_hidden", 16)
+    runs = (("own_model", f"Your train_xor on XOR(), seed {seed}"),
+            ("grader_model", f"Your train_xor on the grader's Linear(2, {width})-Sigmoid-Linear, seed {seed}"))
+    for key, title in runs:
+        mine, ref = facts.get(key), expected.get(key)
+        if not isinstance(mine, dict) or mine.get("error"):
+            section.notes.append(f"{title}: no curve, the run raised an error")
+            continue
+        drawn = curve_panel(title, mine.get("losses"), ref.get("losses") if isinstance(ref, dict) else None)
+        (section.panels.append(drawn) if isinstance(drawn, Panel) else section.notes.append(drawn))
+    return section

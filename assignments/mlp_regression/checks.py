@@ -28,6 +28,7 @@ from autograder.checks.claims import field as _field
 from autograder.checks.claims import guarded as _guarded
 from autograder.checks.claims import short as _short
 from autograder.checks.common import compare_shapes, fmt_num, fmt_shapes, max_abs_diff, summarise
+from autograder.report.plots import Panel, Section, curve_panel, plot
 from autograder.results import Outcome
 
 Part = tuple[bool, str]
@@ -840,3 +841,73 @@ def _curve_matches(losses: list[float], reference: list[float], n_batches: int, 
 def _constant(value: float) -> str:
     """A constant an initialiser set on purpose (0, 0.5): shown as set, not as float noise."""
     return f"{float(value):.4g}"
+
+
+# --- pictures (autograder check --plot/--html) ------------------------------------------------------------------------
+
+
+def goal_fun(x: np.ndarray) -> np.ndarray:
+    """The contract's goal function, computed by the grader."""
+    return x**3 - x**2 + 25 * np.sin(2 * x)
+
+
+def mlp_fit(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Panel | str:
+    """The grader-built ReLU MLP's curve after your ``train``, recomputed from its final weights.
+
+    Data are the reference's (the grader's seeded data set); the weights must
+    have the shapes of the network the grader built, else nothing is drawn.
+    """
+    try:
+        start = _layers(expected["initial"], *_bounds(params))
+        final = _layers(facts.get("final"), *_bounds(params))
+    except Malformed as problem:
+        return f"No fitted curve: the record is not usable ({problem})"
+    if [layer.weight.shape for layer in final] != [layer.weight.shape for layer in start]:
+        return "No fitted curve: the weights after training are not those of the model the grader built"
+    x = np.asarray(expected["inputs"], dtype=np.float64).ravel()
+    y = np.asarray(expected["targets"], dtype=np.float64).ravel()
+    xs = np.linspace(float(x.min()), float(x.max()), 400)
+    fitted = _network(xs.reshape(-1, 1), final, _relu, _identity)[:, 0]
+    if not np.all(np.isfinite(fitted)):
+        return "No fitted curve: the trained weights give values that are not finite numbers"
+    return Panel("fit", "The grader's ReLU MLP after your train", {
+        "x": x, "y": y, "xs": xs, "goal": goal_fun(xs), "goal_label": "goal_fun", "fitted": fitted})
+
+
+@plot("mlp.loss_decrease")
+def mlp_loss(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Section:
+    """mlp.loss_decrease: the fit after training and the loss curve against the reference's."""
+    section = Section("mlp.loss_decrease", "Your train on the grader's 1-10-10-10-1 ReLU MLP")
+    for drawn in (mlp_fit(facts, expected, params),
+                  curve_panel(f"Your train, {expected.get('n_epochs', '?')} epochs", facts.get("losses"),
+                              expected.get("losses"))):
+        (section.panels.append(drawn) if isinstance(drawn, Panel) else section.notes.append(drawn))
+    return section
+
+
+@plot("mlp.init_range")
+def init_histogram(facts: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Section:
+    """mlp.init_range: fresh weights times sqrt(fan_in), which PyTorch's default keeps in [-1, 1].
+
+    Only drawn when the item is visible (the spec decides; the grader never
+    passes hidden items' records here).
+    """
+    section = Section("mlp.init_range", "Weights of freshly built models, scaled by sqrt(fan_in)")
+    models = facts.get("models")
+    if not isinstance(models, list) or len(models) != len(expected.get("models", [])):
+        section.notes.append("No histogram: your record does not hold one entry per model asked")
+        return section
+    for model in models:
+        label = _short(model.get("label", "?"), 60) if isinstance(model, dict) else "?"
+        seeds = model.get("seeds") if isinstance(model, dict) else None
+        if not isinstance(seeds, list) or not seeds or len(seeds) > 16:
+            section.notes.append(f"{label}: no histogram, the model could not be built")
+            continue
+        try:
+            layers = [layer for s in seeds for layer in _layers(s, *_bounds(params))]
+        except Malformed as problem:
+            section.notes.append(f"{label}: no histogram, the record is not usable ({problem})")
+            continue
+        scaled = np.concatenate([layer.weight.ravel() * np.sqrt(layer.weight.shape[1]) for layer in layers])
+        section.panels.append(Panel("histogram", label, {"values": scaled}))
+    return section
