@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from autograder.grade import Grader, submission_cache_key
+from autograder.grade import Grader, PreparedJob, submission_cache_key
 from autograder.report import gradebook, instructor, json_report
 from autograder.results import SubmissionResult
 from autograder.submission import SubmissionError, discover, entry_id, file_digest
@@ -56,13 +56,32 @@ def grade_one(grader: Grader, entry: Path) -> SubmissionResult:
     try:
         return grader.grade(entry, name=entry.name)
     except SubmissionError as exc:
-        return grader.unreadable(entry.name, f"Nothing could be graded: {exc}.")
+        return grader.unreadable(entry.name, _nothing_graded(exc))
+
+
+def prepare_one(grader: Grader, entry: Path) -> PreparedJob:
+    """``entry``'s job, or its final result when nothing can run (as :func:`grade_one` grades it)."""
+    try:
+        return grader.prepare_job(entry, name=entry.name)
+    except SubmissionError as exc:
+        result = grader.unreadable(entry.name, _nothing_graded(exc))
+        return PreparedJob(name=entry.name, cache_key="", result=result)
+
+
+def _nothing_graded(exc: SubmissionError) -> str:
+    return f"Nothing could be graded: {exc}."
 
 
 def run(grader: Grader, directory: Path, outdir: Path, resume: bool = False,
         on_done: Callable[[Path, SubmissionResult | None], None] | None = None,
-        extra_writers: list[Callable[[SubmissionResult, Path], None]] | None = None) -> BatchReport:
-    """Grade every submission of ``directory`` into ``outdir``; returns counts."""
+        extra_writers: list[Callable[[SubmissionResult, Path], None]] | None = None,
+        cluster: str | None = None) -> BatchReport:
+    """Grade every submission of ``directory`` into ``outdir``; returns counts.
+
+    ``cluster`` (``tcp://HOST:PORT`` or ``local:N``) runs the sandboxes on a Dask
+    cluster (``autograder.cluster``); everything else, results files included, is
+    the same as for a local batch.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     for stale in outdir.glob(".*.tmp"):  # left by a run that was killed mid-write
         stale.unlink(missing_ok=True)
@@ -77,6 +96,31 @@ def run(grader: Grader, directory: Path, outdir: Path, resume: bool = False,
                 on_done(entry, None)
         else:
             todo.append((entry, out))
+
+    def record(entry: Path, out: Path, result: SubmissionResult) -> None:
+        json_report.write(result, out)
+        for writer in extra_writers or []:
+            writer(result, out)
+        report.graded += 1
+        report.with_errors += any(i.status == "error" for i in result.rubric)
+        if on_done:
+            on_done(entry, result)
+
+    if cluster is not None:
+        from autograder import cluster as dask_cluster  # only here: a local batch imports no Dask
+
+        if todo:
+            dask_cluster.grade(grader, todo, cluster, record)
+    else:
+        _grade_here(grader, todo, record)
+    gradebook.write_summary(grader.spec, report.result_files, outdir)
+    instructor.write(grader.spec, report.result_files, outdir)
+    return report
+
+
+def _grade_here(grader: Grader, todo: list[tuple[Path, Path]],
+                record: Callable[[Path, Path, SubmissionResult], None]) -> None:
+    """Grade ``todo`` with this machine's warm workers, ``grader.jobs`` at a time."""
     if todo:
         grader.expected  # compute the reference's facts once, before the workers fan out
         # Start workers from this thread: they die with the thread that started them
@@ -86,17 +130,7 @@ def run(grader: Grader, directory: Path, outdir: Path, resume: bool = False,
         futures = {executor.submit(grade_one, grader, entry): (entry, out) for entry, out in todo}
         for future in as_completed(futures):
             entry, out = futures.pop(future)  # drop it: a batch never holds every result at once
-            result = future.result()
-            json_report.write(result, out)
-            for writer in extra_writers or []:
-                writer(result, out)
-            report.graded += 1
-            report.with_errors += any(i.status == "error" for i in result.rubric)
-            if on_done:
-                on_done(entry, result)
-    gradebook.write_summary(grader.spec, report.result_files, outdir)
-    instructor.write(grader.spec, report.result_files, outdir)
-    return report
+            record(entry, out, future.result())
 
 
 def log_line(entry: Path, result: SubmissionResult | None, done: int, total: int) -> None:

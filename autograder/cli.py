@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--gradescope", action="store_true",
                        help="also write Gradescope results (<name>.gradescope.json)")
     grade.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    grade.add_argument("--cluster", metavar="ADDRESS",
+                       help="grade a folder on a Dask cluster: tcp://HOST:8786 (a running scheduler) "
+                       "or local:N (N local worker processes); --jobs is then unused. "
+                       "Needs pip install 'autograder[cluster]'")
 
     check = sub.add_parser("check", parents=[course], help="self-check a submission: visible items, readable output",
                            description="Run the visible rubric items on your file and explain "
@@ -234,6 +238,9 @@ def _grade(args: argparse.Namespace) -> int:
     if not os.path.islink(args.path) and args.path.is_file():
         _readable(args.path)
     _writable(args.output, folder=False)
+    if getattr(args, "cluster", None):
+        print("note: --cluster is for a folder of submissions; this one file is graded here",
+              file=sys.stderr)
     with _grader(args) as grader:
         result = grader.grade(args.path)
     json_report.write(result, args.output)
@@ -260,7 +267,8 @@ def _grade_batch(args: argparse.Namespace) -> int:
             counter = iter(range(1, total + 1))
             on_done = None if args.quiet else (
                 lambda entry, result: batch.log_line(entry, result, next(counter), total))
-            report = batch.run(grader, args.path, args.output, args.resume, on_done, writers)
+            report = batch.run(grader, args.path, args.output, args.resume, on_done, writers,
+                               cluster=args.cluster)
     if not args.quiet:
         from autograder.report import json_report
 
@@ -290,7 +298,8 @@ def _with_progress(grader, args, total, writers):  # type: ignore[no-untyped-def
                 errors += 1
             progress.update(task, advance=1, errors=errors)
 
-        return batch.run(grader, args.path, args.output, args.resume, on_done, writers)
+        return batch.run(grader, args.path, args.output, args.resume, on_done, writers,
+                         cluster=args.cluster)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -338,6 +347,9 @@ def _release(args: argparse.Namespace) -> int:
     else:
         print(f"no student template: {made.template_wanted} does not exist (set template: in the "
               "spec to ship one)")
+    if made.course_only:
+        print(f"not released: {', '.join(made.course_only)}, judged by the assignment folder's own "
+              "checks.py, which recomputes the answers; give them a kind: to let students self-check them")
     if made.own_helpers:
         print("note: in this release " + ", ".join(made.own_helpers) + " run with the student's own "
               "helpers (supply: ships reference source, so it is dropped): a wrong helper can fail "

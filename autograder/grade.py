@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,19 @@ def submission_cache_key(sha256: str, spec: AssignmentSpec) -> str:
     """Results are current when the submission, the spec/reference and the harness are unchanged."""
     text = "\n".join([sha256, spec.fingerprint, __version__, reference.engine_fingerprint()])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PreparedJob:
+    """A submission read and ready to run: ``job`` for a sandbox, and what scoring its answer
+    needs besides. ``result`` is set instead of ``job`` when nothing can run (the file could
+    not be loaded): that result is final."""
+
+    name: str
+    cache_key: str
+    notes: tuple[str, ...] = ()
+    job: dict[str, Any] | None = None
+    result: SubmissionResult | None = None
 
 
 @dataclass
@@ -90,29 +103,52 @@ class Grader:
         self, path: Path, name: str | None = None
     ) -> tuple[SubmissionResult, dict[str, dict[str, Any]]]:
         """Like :meth:`grade`, also returning the raw observations (for pictures and debugging)."""
-        sub = prepare(Path(path), name)
-        key = submission_cache_key(sub.sha256, self.spec)
-        base = dict(assignment=self.spec.name, submission=sub.name, harness_version=__version__,
-                    cache_key=key)
-        if sub.load_error:
-            return SubmissionResult(rubric=self._all_error(sub.load_error), notes=sub.notes, **base), {}
-        expected = self.expected
+        prepared = self.prepare_job(path, name)
+        if prepared.result is not None:
+            return prepared.result, {}
+        self.expected  # a reference that fails stops the run before any submission runs
+        assert prepared.job is not None
         try:
-            answer = self._pool.run(self._job(sub))
+            answer = self._pool.run(prepared.job)
         except WorkerError as exc:
-            message = "The grader failed while running your code; tell your instructor."
-            return SubmissionResult(rubric=self._all_error(message), notes=(f"internal: {str(exc)[:300]}",),
-                                    **base), {}
+            return self.harness_failed(prepared, str(exc)), {}
+        return self.score_answer(prepared, answer)
+
+    def prepare_job(self, path: Path, name: str | None = None) -> PreparedJob:
+        """Read a submission and build its job: plain JSON data holding the prepared program
+        (never a path to it), all a sandbox needs, on this machine or on a cluster's worker.
+        Raises ``SubmissionError`` for a path that names no submission."""
+        sub = prepare(Path(path), name)
+        prepared = PreparedJob(name=sub.name, cache_key=submission_cache_key(sub.sha256, self.spec),
+                               notes=sub.notes)
+        if sub.load_error:
+            return replace(prepared, result=SubmissionResult(
+                rubric=self._all_error(sub.load_error), notes=sub.notes, **self._base(prepared)))
+        return replace(prepared, job=self._job(sub))
+
+    def score_answer(self, prepared: PreparedJob, answer: dict[str, Any]
+                     ) -> tuple[SubmissionResult, dict[str, dict[str, Any]]]:
+        """Score the sandbox's answer to ``prepared.job`` (here, never in the sandbox)."""
         observations = self._decode_observations(answer["observations"])
-        notes = [*sub.notes, *answer["notes"]]
+        notes = [*prepared.notes, *answer["notes"]]
         if answer.get("fatal"):
             notes.append(answer["fatal"])
         isolation = self._isolation_report(answer.get("isolation", {}))
-        rubric = scoring.score(self.spec, observations, expected, self.item_ids())
+        rubric = scoring.score(self.spec, observations, self.expected, self.item_ids())
         result = SubmissionResult(rubric=rubric, isolation=isolation, notes=tuple(notes),
                                   output=answer.get("output", ""), seconds=answer.get("seconds", 0.0),
-                                  **base)
+                                  **self._base(prepared))
         return result, observations
+
+    def harness_failed(self, prepared: PreparedJob, detail: str) -> SubmissionResult:
+        """The result when the grader itself failed running ``prepared`` (a worker died)."""
+        message = "The grader failed while running your code; tell your instructor."
+        return SubmissionResult(rubric=self._all_error(message), notes=(f"internal: {detail[:300]}",),
+                                **self._base(prepared))
+
+    def _base(self, prepared: PreparedJob) -> dict[str, Any]:
+        return dict(assignment=self.spec.name, submission=prepared.name, harness_version=__version__,
+                    cache_key=prepared.cache_key)
 
     def unreadable(self, name: str, message: str) -> SubmissionResult:
         """The result for a submission with nothing gradable in it (every item ``error``)."""

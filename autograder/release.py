@@ -14,9 +14,13 @@ self-check with the solutions on their machine. ``autograder release NAME
   the reference cache's encoded format;
 * the student template (``template:`` in the spec, by default
   ``<course>/student_template/<name>.ipynb``), when there is one;
-* the folder's own ``probes.py`` and ``checks.py`` (``autograder.course_code``)
-  when a visible item has no kind: they are instructor code that judges, not
-  solutions, and the student's ``check`` runs them as the course does.
+* nothing of the folder's own ``probes.py`` and ``checks.py``
+  (``autograder.course_code``). A check written there recomputes what the
+  exercise asks (a loss, an update step, the goal function), which is the
+  answer. So a visible item without a kind stays out of the release, like a
+  hidden one, and the command names it (``Release.course_only``): give it a
+  kit kind to let students self-check it. A kind's judge is engine code, which
+  every student already has.
 
 No reference source goes into DIR. ``check FILE --assignment DIR`` then works
 with no reference and no cache anywhere: it reads the facts and writes nothing.
@@ -78,6 +82,7 @@ class Release:
     folder: Path
     items: tuple[str, ...]  # the visible items released
     withheld: int  # items not visible to students, left out
+    course_only: tuple[str, ...]  # visible items judged by the folder's own checks.py, left out
     template: Path | None  # the template copied into the release, if any
     template_wanted: Path | None  # where the template was looked for
     own_helpers: dict[str, list[str]]
@@ -98,10 +103,15 @@ def build(spec: AssignmentSpec, output: Path, *, force: bool = False,
         raise ReleaseError(f"{spec.directory} is itself a release (it has facts:, no reference:); "
                            "make releases from the course's assignment, e.g. autograder release "
                            f"{spec.name} --output DIR")
-    visible = [item for item in spec.items if item.visibility == "visible"]
+    shown = [item for item in spec.items if item.visibility == "visible"]
+    visible = [item for item in shown if item.kind is not None]
+    course_only = tuple(item.id for item in shown if item.kind is None)
     if not visible:
-        raise ReleaseError(f"{spec.path}: no item is visible to students, so a release would have "
-                           "nothing to check; make some items visibility: visible")
+        why = (f"its visible items ({', '.join(course_only)}) are judged by the folder's own "
+               f"{course_code.CHECKS_FILE}, which a release cannot ship (it recomputes the answers); "
+               "give them a kind: from the kit" if course_only else
+               "no item is visible to students; make some items visibility: visible")
+        raise ReleaseError(f"{spec.path}: a release would have nothing to check: {why}")
     output = Path(output).expanduser().absolute()
     _refuse_course_files(spec, output)
     _refuse_existing(output, force)
@@ -121,9 +131,6 @@ def build(spec: AssignmentSpec, output: Path, *, force: bool = False,
         _write(staging / FACTS_FILE, json.dumps(records).encode("utf-8"))  # as the cache writes it
         if template is not None:
             _write(staging / template.name, template.read_bytes())
-        if any(item.kind is None for item in visible):  # the folder's own probes and checks
-            for name in (course_code.PROBES_FILE, course_code.CHECKS_FILE):
-                _write(staging / name, (spec.directory / name).read_bytes())
         os.chmod(staging, 0o755)
         check = spec_mod.load(staging)  # publish only a release that loads, with every fact
         reference.released_facts(check)
@@ -131,7 +138,8 @@ def build(spec: AssignmentSpec, output: Path, *, force: bool = False,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Release(folder=output, items=tuple(ids), withheld=len(spec.items) - len(ids),
+    return Release(folder=output, items=tuple(ids), withheld=len(spec.items) - len(shown),
+                   course_only=course_only,
                    template=output / template.name if template else None, template_wanted=wanted,
                    own_helpers=own_helpers)
 

@@ -10,6 +10,7 @@ import importlib.util
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 from autograder import course_code
 
@@ -49,3 +50,11 @@ CHECKS: dict = {}
 for _name in ("xor", "mlp_regression", "linear_regression", "polynomial_regression"):
     if (ASSIGNMENTS / _name / course_code.CHECKS_FILE).is_file():
         CHECKS.update(checks_of(_name))
+
+
+def copy_code(assignment: str, folder: Path) -> None:
+    """Copy the assignment folder's own code (``probes.py``, ``checks.py``, when it has them) into
+    ``folder``: a copy of its YAML elsewhere loads only with them beside it."""
+    for code in (ASSIGNMENTS / assignment).glob("*.py"):
+        (folder / code.name).write_bytes(code.read_bytes())
+

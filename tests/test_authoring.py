@@ -326,20 +326,20 @@ TINY_REFERENCE = dedent('''
 
 @pytest.fixture
 def tiny(tmp_path, capsys):
-    """A course made by `new`, then written: a tiny reference and one item (xor.shapes)."""
+    """A course made by `new`, then written: a tiny reference and one item (tiny.shapes)."""
     course = tmp_path / "course"
     assert cli.main(["new", "tiny", "--course", str(course)]) == 0
     (course / "reference/tiny.py").write_text(TINY_REFERENCE)
     spec = yaml.safe_load((course / "assignments/tiny/assignment.yaml").read_text())
-    spec["items"] = [{"id": "xor.shapes", "title": "XOR has the right shapes", "points": 2,
-                      "observe": {"seed": 0, "widths": [2, 5]}, "check": {}}]
+    spec["items"] = [{"id": "tiny.shapes", "title": "XOR has the right shapes", "points": 2,
+                      "kind": "module_shapes", "observe": {"class": "XOR", "calls": [[2], [5]]}, "check": {}}]
     (course / "assignments/tiny/assignment.yaml").write_text(yaml.safe_dump(spec))
     sheet_file = course / "student_template/tiny.sheet.yaml"
     sheet_file.write_text(sheet_file.read_text().replace("reference: Net", "reference: XOR"))
     assert cli.main(["assign", "tiny", "--course", str(course)]) == 0
     examples = course / "examples/tiny"
     (examples / "correct.py").write_text(TINY_REFERENCE)
-    (examples / "outcomes.yaml").write_text("correct.py: {score: 2, items: {xor.shapes: passed}}\n")
+    (examples / "outcomes.yaml").write_text("correct.py: {score: 2, items: {tiny.shapes: passed}}\n")
     capsys.readouterr()
     return course
 
@@ -361,15 +361,15 @@ def test_new_then_validate_passes(tiny, pool):
 
 def test_validate_fails_on_a_wrong_or_missing_declaration(tiny, pool):
     (tiny / "examples/tiny/outcomes.yaml").write_text(
-        "correct.py: {score: 1, items: {xor.shapes: partial}}\ngone.py: {score: 0, items: {xor.shapes: failed}}\n")
+        "correct.py: {score: 1, items: {tiny.shapes: partial}}\ngone.py: {score: 0, items: {tiny.shapes: failed}}\n")
     (tiny / "examples/tiny/also_correct.py").write_text(TINY_REFERENCE)
     report = run_validate(tiny, pool)
     failed = [line.text for line in report.failed]
     assert not report.ok
-    assert any(t.startswith("example correct.py: score declared 1, got 2; xor.shapes declared partial, "
+    assert any(t.startswith("example correct.py: score declared 1, got 2; tiny.shapes declared partial, "
                             "got passed (") for t in failed), failed
     assert any("example also_correct.py is not declared in examples/tiny/outcomes.yaml" in t
-               and "`also_correct.py: {score: 2, items: {xor.shapes: passed}}`" in t for t in failed), failed
+               and "`also_correct.py: {score: 2, items: {tiny.shapes: passed}}`" in t for t in failed), failed
     assert any("declares gone.py, which is not in examples/tiny" in t for t in failed), failed
 
 
@@ -381,7 +381,7 @@ def test_validate_fails_when_the_template_earns_points(tiny, pool):
     report = run_validate(tiny, pool)
     failed = [line.text for line in report.failed]
     assert len(failed) == 1 and "the untouched student template student_template/tiny.ipynb earns points: " \
-        "xor.shapes passed" in failed[0], failed
+        "tiny.shapes passed" in failed[0], failed
 
 
 def test_validate_fails_when_the_template_is_stale_or_missing(tiny, pool):

@@ -25,6 +25,7 @@ import pytest
 
 from autograder import bundle, cli, spec
 from autograder.report import gradescope
+from tests.coursecode import copy_code
 from tests.conftest import ASSIGNMENTS, ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -116,6 +117,7 @@ def test_a_reference_outside_the_course_is_refused(tmp_path):
     text = (ROOT / "assignments" / "xor" / "assignment.yaml").read_text()
     (folder / "assignment.yaml").write_text(text.replace("reference: ../../reference/xor.py",
                                                          f"reference: {ROOT / 'reference' / 'xor.py'}"))
+    copy_code("xor", folder)
     with pytest.raises(bundle.BundleError, match="absolute path; write it relative"):
         bundle.course_files(spec.load(folder))
 

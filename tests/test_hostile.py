@@ -62,7 +62,7 @@ def _hostile_spec_dir() -> Path:
     import yaml
 
     source = ROOT / "assignments" / "linear_regression"
-    folder = Path(tempfile.mkdtemp(prefix="autograder-hostile-")) / "linear_regression"
+    folder = Path(tempfile.mkdtemp(prefix="hostile-course-")) / "linear_regression"
     atexit.register(shutil.rmtree, folder.parent, True)
     shutil.copytree(source, folder)
     raw = yaml.safe_load((source / "assignment.yaml").read_text(encoding="utf-8"))

@@ -18,13 +18,12 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import spec as spec_mod
+from autograder import kit, spec as spec_mod
 from autograder.observers.common import supplied_helpers
 from tests.coursecode import CHECKS, checks_module, probes_module
 
 _poly_checks = checks_module("polynomial_regression")
-_grad_hint, check_fit_autograd, replay, sse = (_poly_checks._grad_hint, _poly_checks.check_fit_autograd,
-                                               _poly_checks.replay, _poly_checks.sse)
+check_fit_autograd, replay, sse = _poly_checks.check_fit_autograd, _poly_checks.replay, _poly_checks.sse
 coefficients_of = probes_module("polynomial_regression").coefficients_of
 from autograder.results import Outcome
 from autograder.scoring import outcome_for
@@ -128,23 +127,25 @@ def test_every_item_has_a_failing_example() -> None:
     assert {p.name for p in EXAMPLES.glob("*.py")} == {"correct.py", *EXAMPLE_LOSSES}
 
 
-# ------------------------------------------------------------------ poly.predict
+# ------------------------------------------- poly.predict (kind function_matches_reference)
+
+NUMPY_TUPLE = "with x a NumPy array of 50 points and coeffs a tuple of 4 floats"
+TORCH_CASE = "with x a float32 tensor of 50 points and coeffs a tuple of 4 scalar tensors requiring grad"
 
 
-def test_predict_wrong_power_names_the_term() -> None:
+def test_predict_wrong_power_is_shown_where_it_is_furthest_off() -> None:
     outcome = outcome_of(EXAMPLES / "predict_wrong_power.py", ASSIGNMENT, "poly.predict")
-    assert outcome.feedback == (
-        "poly_predict(x, coeffs) with x a NumPy array and coeffs a tuple of 4 floats returned wrong "
-        "values (largest difference 43.26): it should compute a + b*x + c*x**2 + d*x**3. The term for d "
-        "uses x**2 instead of x**3. The same holds for torch tensors."
-    )
+    assert outcome.status == "failed"
+    assert outcome.feedback.startswith(f"`poly_predict(x, coeffs)` {NUMPY_TUPLE} returned wrong values: at x = ")
+    assert outcome.feedback.endswith(
+        "(the largest difference). It should compute a + b*x + c*x**2 + d*x**3 at every x. Check each power of "
+        "x, and that coeffs = (a, b, c, d) is read in that order. The same holds for torch tensors.")
 
 
 def test_predict_torch_only_gets_half_and_is_told_why() -> None:
     outcome = outcome_of(EXAMPLES / "torch_only_predict.py", ASSIGNMENT, "poly.predict")
     assert outcome.fraction == 0.5
-    assert outcome.feedback.startswith(
-        "poly_predict(x, coeffs) with x a NumPy array and coeffs a tuple of 4 floats raised TypeError: pow()")
+    assert outcome.feedback.startswith(f"`poly_predict(x, coeffs)` {NUMPY_TUPLE} raised TypeError: pow()")
     assert outcome.feedback.endswith(
         "poly_predict must accept NumPy arrays as well as tensors: use only the operators +, * and **, "
         "which both understand.")
@@ -157,7 +158,8 @@ def test_predict_numpy_only_gets_half(tmp_path: Path) -> None:
     ''')
     outcome = outcome_of(path, ASSIGNMENT, "poly.predict")
     assert outcome.status == "partial"
-    assert "with x a float32 tensor and coeffs a tuple of 4 scalar tensors requiring grad raised" in outcome.feedback
+    assert f"`poly_predict(x, coeffs)` {TORCH_CASE} raised" in outcome.feedback
+    assert outcome.feedback.endswith("not np.* functions.")
 
 
 def test_predict_reversed_coefficients(tmp_path: Path) -> None:
@@ -168,10 +170,21 @@ def test_predict_reversed_coefficients(tmp_path: Path) -> None:
     ''')
     outcome = outcome_of(path, ASSIGNMENT, "poly.predict")
     assert outcome.status == "failed"
-    assert "It uses the coefficients in reverse order" in outcome.feedback
+    assert "it uses the coefficients in reverse order" in outcome.feedback
+    assert outcome.feedback.endswith("The same holds for torch tensors.")
 
 
-# --------------------------------------------------------------------- poly.grad
+def test_predict_column_is_not_one_value_per_x(tmp_path: Path) -> None:
+    path = submission(tmp_path, "column", predict='''
+        def poly_predict(x, coeffs):
+            a, b, c, d = coeffs
+            return (a + b * x + c * x ** 2 + d * x ** 3).reshape(-1, 1)
+    ''')
+    outcome = outcome_of(path, ASSIGNMENT, "poly.predict")
+    assert outcome.status == "failed" and "returned shape (50,1); expected a " in outcome.feedback
+
+
+# ---------------------------------------------- poly.grad (kind function_matches_reference)
 
 
 @pytest.mark.parametrize(("name", "hint"), [
@@ -185,23 +198,37 @@ def test_predict_reversed_coefficients(tmp_path: Path) -> None:
 def test_grad_mistakes_are_named(name: str, hint: str) -> None:
     outcome = outcome_of(EXAMPLES / name, ASSIGNMENT, "poly.grad")
     assert outcome.status == "failed"
-    assert outcome.feedback.startswith(
-        "poly_grad differs from the gradient of L = sum((y_pred - y)**2) at test point 1 (50 random points, "
-        "coeffs (0.3328, -0.6513, 0.8624, -0.1256)): you returned (")
+    assert outcome.feedback.startswith("`poly_grad(x, y, coeffs)` at 50 random points returned (")
     assert outcome.feedback.endswith(hint)
-    assert "expected" not in outcome.feedback and outcome.diagnostics.startswith("expected (")
+    assert "expected" not in outcome.feedback  # the reference's values are for the instructor only
+    assert outcome.diagnostics.startswith("at 50 random points: the reference returned (")
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ("return -0.5 * g", "it has the wrong sign and is missing the factor 2"),
+    ("return 0.5 * g / len(x)", "it averages over the points and misses the factor 2"),
+    ("return g[::-1].copy()", "its components are in reverse order; return them as (a, b, c, d)."),
+    ("return g.reshape(4, 1)", "computes the gradient"),  # four numbers in another shape are four numbers
+])
+def test_grad_slips_declared_in_the_yaml_are_named(tmp_path: Path, body: str, words: str) -> None:
+    path = submission(tmp_path, "slip", grad=f'''
+        def poly_grad(x, y, coeffs):
+            r = 2.0 * (poly_predict(x, coeffs) - y)
+            g = np.array([np.sum(r * x ** k) for k in range(4)])
+            {body}
+    ''')
+    outcome = outcome_of(path, ASSIGNMENT, "poly.grad")
+    assert words in outcome.feedback, outcome.feedback
 
 
 def test_grad_equals_autograd() -> None:
-    """The reference's hand-derived gradient (the expected facts) is autograd's."""
+    """The reference's hand-derived gradient (the expected facts) is autograd's, at the grader's inputs."""
     facts = observe_file(spec_mod.load(ASSIGNMENT).reference, ASSIGNMENT, "poly.grad")["facts"]
-    rng = np.random.default_rng(1)
-    x = rng.uniform(-math.pi, math.pi, 50)
-    y = np.sin(x) + 0.1 * rng.normal(size=50)
-    coeffs = torch.tensor(rng.normal(size=4), requires_grad=True)
-    xt = torch.from_numpy(x)
-    ((coeffs[0] + coeffs[1] * xt + coeffs[2] * xt ** 2 + coeffs[3] * xt ** 3 - torch.from_numpy(y)) ** 2).sum().backward()
-    np.testing.assert_allclose(facts["cases"][0]["value"], coeffs.grad.numpy(), rtol=1e-10)
+    for case in facts["cases"]:
+        x, y, coeffs = (torch.from_numpy(np.asarray(i["values"])) for i in case["inputs"])
+        coeffs.requires_grad_(True)
+        ((coeffs[0] + coeffs[1] * x + coeffs[2] * x ** 2 + coeffs[3] * x ** 3 - y) ** 2).sum().backward()
+        np.testing.assert_allclose(case["result"]["values"], coeffs.grad.numpy(), rtol=1e-10)
 
 
 def test_grad_wrong_component_and_tuple_return(tmp_path: Path) -> None:
@@ -211,15 +238,8 @@ def test_grad_wrong_component_and_tuple_return(tmp_path: Path) -> None:
             return (r.sum(), (r * x).sum(), (r * x ** 2).sum(), (r * x ** 2).sum())
     ''')
     outcome = outcome_of(path, ASSIGNMENT, "poly.grad")
-    assert outcome.feedback.endswith("the components for d are wrong: the component for the coefficient of "
-                                     "x**k is sum(2*(y_pred - y) * x**k).")
-
-
-def test_grad_hint_on_hand_built_facts() -> None:
-    want = np.array([10.0, -20.0, 30.0, -40.0])
-    assert _grad_hint(-want, want, 50).startswith("it has the wrong sign")
-    assert _grad_hint(want / 100, want, 50).startswith("it averages over the points and misses the factor 2")
-    assert _grad_hint(want[::-1].copy(), want, 50).startswith("its components are in reverse order")
+    assert "the entries at index 3 differ from the expected ones" in outcome.feedback
+    assert outcome.feedback.endswith("the component for the coefficient of x**k is sum(2*(y_pred - y) * x**k).")
 
 
 # --------------------------------------------------------------- poly.fit_numpy
@@ -469,9 +489,22 @@ def facts_copy(value):
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
+@functools.lru_cache(maxsize=None)
+def spec_item_of(item: str) -> spec_mod.RubricItem:
+    return spec_mod.load(ASSIGNMENT).item(item)
+
+
+def judge(item: str, observed: dict, expected: dict, params: dict | None = None) -> Outcome:
+    """The item's judge on hand-made records: its kind's (with the spec's check settings), or its check."""
+    spec_item = spec_item_of(item)
+    if spec_item.kind is not None:
+        return kit.KINDS[spec_item.kind].judge(observed, expected, spec_item.check)
+    return CHECKS[item](observed, expected, spec_item.check if params is None else params)
+
+
 @pytest.mark.parametrize("item", ITEMS)
 def test_an_empty_record_earns_nothing(item: str) -> None:
-    outcome = CHECKS[item]({}, _facts(item), spec_mod.load(ASSIGNMENT).item(item).check)
+    outcome = judge(item, {}, _facts(item))
     assert outcome.fraction == 0.0, outcome.feedback
 
 
@@ -480,29 +513,21 @@ def test_every_case_needs_an_answer(item: str) -> None:
     """No case list shorter or longer than the grader's, nor one that is not a list of answers."""
     expected = _facts(item)
     for cases in ([], expected["cases"][:1], expected["cases"] * 2, "cases", [None] * len(expected["cases"])):
-        outcome = CHECKS[item]({"cases": cases}, expected, {})
+        outcome = judge(item, {**expected, "cases": cases}, expected)
         assert outcome.status == "failed", (cases, outcome.feedback)
-        assert "does not answer the grader's" in outcome.feedback
+        assert "could not use what your code reported" in outcome.feedback
 
 
-def test_predict_is_judged_at_the_reference_inputs() -> None:
-    """A record that reports inputs of its own (x = 0, coeffs = 0) and the matching zeros fails."""
-    expected = _facts("poly.predict")
-    forged = facts_copy(expected)
-    forged.update(x=np.zeros_like(expected["x"]), coeffs=np.zeros(4))
-    for case in forged["cases"]:
-        case["value"] = np.zeros_like(case["value"])
-    assert CHECKS["poly.predict"](forged, expected, {}).status == "failed"
-
-
-def test_grad_is_judged_at_the_reference_inputs() -> None:
-    expected = _facts("poly.grad")
+@pytest.mark.parametrize("item", ["poly.predict", "poly.grad"])
+def test_kind_items_are_judged_at_the_reference_inputs(item: str) -> None:
+    """A record that reports inputs of its own (all zeros) and the matching zero values fails."""
+    expected = _facts(item)
     forged = facts_copy(expected)
     for case in forged["cases"]:
-        case.update(coeffs=np.zeros(4), n=1, value=np.zeros(4))
-    outcome = CHECKS["poly.grad"](forged, expected, {})
-    assert outcome.status == "failed"
-    assert "(50 random points, coeffs (0.3328, -0.6513, 0.8624, -0.1256))" in outcome.feedback
+        for given in case["inputs"]:
+            given["values"] = np.zeros_like(given["values"])
+        case["result"]["values"] = np.zeros_like(case["result"]["values"])
+    assert judge(item, forged, expected).status == "failed"
 
 
 def test_forged_endless_fit_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -584,7 +609,7 @@ def test_checks_survive_any_malformed_answer(item: str) -> None:
     params = spec_mod.load(ASSIGNMENT).item(item).check
     for path in record_paths(expected)[1:]:
         for garbage in GARBAGE:
-            outcome = CHECKS[item](replaced(expected, path, garbage), expected, params)
+            outcome = judge(item, replaced(expected, path, garbage), expected, params)
             assert 0.0 <= outcome.fraction <= 1.0, (path, garbage)
 
 

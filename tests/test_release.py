@@ -23,6 +23,7 @@ import yaml
 
 from autograder import __version__, reference, release, spec as spec_mod
 from autograder.grade import Grader
+from tests.coursecode import copy_code
 from tests.conftest import ASSIGNMENTS, ROOT
 
 
@@ -60,8 +61,9 @@ def test_release_holds_visible_items_only_and_no_reference(releases, name):
     folder = releases[name]
     course = spec_mod.load(name)
     course_raw = _raw(course.path)
-    visible = [i for i in course_raw["items"] if i.get("visibility", "visible") == "visible"]
-    hidden = [i for i in course_raw["items"] if i.get("visibility", "visible") != "visible"]
+    # a visible item without a kind is judged by the folder's checks.py, which a release cannot ship
+    visible = [i for i in course_raw["items"] if i.get("visibility", "visible") == "visible" and "kind" in i]
+    hidden = [i for i in course_raw["items"] if i not in visible]
     assert hidden, "every shipped assignment withholds at least one item"
 
     raw = _raw(folder / "assignment.yaml")
@@ -308,6 +310,7 @@ def _spec_folder(tmp_path: Path, mutate) -> Path:
     (folder / "expected.json").write_text("{}")
     mutate(raw)
     (folder / "assignment.yaml").write_text(yaml.safe_dump(raw))
+    copy_code("xor", folder)
     return folder
 
 

@@ -54,8 +54,13 @@ def test_sheet_dataset_gets_the_numpy_hint_for_free() -> None:
 
 def _asked_layouts() -> list[tuple[str, list[int]]]:
     """Every MLP layout the mlp_regression spec asks, with the item that asks it."""
-    return [(item.id, list(layout)) for item in spec().items
-            for layout in (item.observe or {}).get("layouts", [])]
+    found = []
+    for item in spec().items:
+        observe = item.observe or {}
+        if observe.get("class") == "MLP":
+            found += [(item.id, list(args[0])) for args in observe.get("calls", [])]
+        found += [(item.id, list(b["args"][0])) for b in observe.get("builds", []) if b["class"] == "MLP"]
+    return found
 
 
 def test_spec_asks_layouts() -> None:

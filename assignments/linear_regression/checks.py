@@ -1,27 +1,31 @@
-"""Checks of ``linear_regression`` (Tutorial 6, Part A).
+"""Checks of ``linear_regression`` (Tutorial 6, Part A) that no kit kind expresses yet.
+
+``linreg.model`` and ``linreg.mse`` are kit items (kind ``function_matches_reference``,
+configured in ``assignment.yaml``), ``linreg.fit`` too (kind ``training_reduces_loss``); the
+items below step or build a network, and are judged here.
 
 Every input is the grader's: the data, seeds, tensors and starting weights
 come from the reference's facts (``expected``, observed in a trusted worker
 on the same seeds) and step counts and tolerances from ``params``. The
 submission's record only answers: each answer is validated against the
 shape of the reference's before anything is computed, and a missing one
-fails. Values that follow from the inputs (``x @ w.T + b``, the mean squared
-error, losses and gradients of the linear model, a ReLU network from
-grader-set weights) are recomputed here in float64; training results are
-compared with the reference's run on the same seeds.
+fails. Values that follow from the inputs (losses and gradients of the
+linear model, a ReLU network from grader-set weights) are recomputed here in
+float64; training results are compared with the reference's run on the same
+seeds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from autograder.checks import check
-from autograder.checks.common import allclose, compare_shapes, fmt_num, fmt_shapes, max_abs_diff, summarise
-from autograder.checks.claims import answers_to, claimed_array, claimed_count, claimed_shape, claimed_text
+from autograder.checks.common import allclose, compare_shapes, fmt_num, fmt_shapes, max_abs_diff
+from autograder.checks.claims import claimed_array, claimed_shape, claimed_text
 from autograder.results import Outcome
 
 
@@ -76,149 +80,6 @@ def _gradient(inputs: np.ndarray, targets: np.ndarray, w: np.ndarray, b: np.ndar
     with np.errstate(all="ignore"):
         residual = 2.0 * (inputs @ w.T + b - targets) / targets.size
         return residual.T @ inputs, residual.sum(axis=0)
-
-
-# --- linreg.model -------------------------------------------------------------------------
-
-
-def _model_problem(case: dict[str, Any], asked: dict[str, Any], rtol: float, atol: float) -> Outcome | None:
-    """One answer of ``linear_model``; the inputs are the reference's, never the record's."""
-    x, w, b = (np.asarray(asked[k], dtype=np.float64) for k in ("x", "w", "b"))
-    what = f"with x of shape {fmt_shapes([x.shape])}, w {fmt_shapes([w.shape])}, b {fmt_shapes([b.shape])}"
-    if (error := claimed_text(case.get("error"))) is not None:
-        hint = (" `w` has shape (2, 3): multiply by its transpose, `x @ w.t() + b`."
-                if "mat1 and mat2" in error or "shape" in error else "")
-        return _raised("linear_model", f"{error} {what}", hint)
-    want = x @ w.T + b
-    if case.get("output") is None:
-        return Outcome.failed(f"`linear_model` {what} returned a {_type(case.get('type'))}, expected a "
-                              f"tensor of shape {fmt_shapes([want.shape])}: return `x @ w.t() + b`.")
-    got = claimed_array(case["output"], want.shape)
-    if got is None or claimed_shape(case["output"]) != want.shape:
-        shape = claimed_shape(case["output"])
-        return Outcome.failed(f"`linear_model` {what} returned shape "
-                              f"{fmt_shapes([shape]) if shape is not None else 'of no kind'}, "
-                              f"expected {fmt_shapes([want.shape])}: one row of 2 predictions "
-                              "(apples, oranges) per input row, `x @ w.t() + b`.")
-    if not allclose(got, want, rtol, atol):
-        if allclose(got, x @ w.T, rtol, atol):
-            hint = "it equals `x @ w.t()`: is the bias `b` missing?"
-        else:
-            hint = "expected `x @ w.t() + b`."
-        return Outcome.failed(f"`linear_model` {what} returned {summarise(got)}, "
-                              f"largest difference {fmt_num(max_abs_diff(got, want))}: {hint}")
-    return None
-
-
-@check("linreg.model")
-def check_linear_model(observed: dict[str, Any], expected: dict[str, Any],
-                       params: dict[str, Any]) -> Outcome:
-    """``linear_model(x, w, b)`` must equal ``x @ w.T + b`` with shape (n, 2), in every case."""
-    rtol, atol = params.get("rtol", 1e-4), params.get("atol", 1e-3)
-    answers = answers_to(observed, expected)
-    if answers is None:
-        return _unanswered(f"{len(expected['cases'])} calls of `linear_model`, one answer each")
-    for case, asked in zip(answers, expected["cases"], strict=True):
-        if (problem := _model_problem(case, asked, rtol, atol)) is not None:
-            return problem
-    return Outcome.passed("`linear_model` returns `x @ w.t() + b` with one row of predictions per input.")
-
-
-# --- linreg.mse ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reduction:
-    """A loss ``mse`` might compute from ``d = t1 - t2``: its value and the gradient of
-    (the sum of) that value with respect to ``t1``, and what to tell a student."""
-
-    value: Callable[[np.ndarray], Any]
-    grad: Callable[[np.ndarray], np.ndarray]
-    hint: str
-
-
-_MSE = Reduction(lambda d: np.mean(d ** 2), lambda d: 2 * d / d.size, "")
-_SCALAR_SLIPS = (
-    Reduction(lambda d: np.sum(d ** 2), lambda d: 2 * d,
-              "the sum of squared differences: divide by the number of elements, `diff.numel()`"),
-    Reduction(lambda d: np.sum(d ** 2) / d.shape[0], lambda d: 2 * d / d.shape[0],
-              "divided by the number of rows only: divide by the number of elements, "
-              "`diff.numel()`, or use `torch.mean`"),
-    Reduction(lambda d: np.mean(np.abs(d)), lambda d: np.sign(d) / d.size,
-              "the mean absolute difference: square the differences"),
-    Reduction(lambda d: np.sqrt(np.mean(d ** 2)), lambda d: d / (d.size * np.sqrt(np.mean(d ** 2))),
-              "the root of the mean squared error: drop the square root"),
-)
-_UNREDUCED = Reduction(lambda d: d ** 2, lambda d: 2 * d, "")
-
-
-def _reduction(case: dict[str, Any], d: np.ndarray, rtol: float) -> Reduction | None:
-    """Which loss the answer computed, as far as the grader can tell from its value."""
-    got = _number(case.get("value"))
-    if got is None:
-        output = claimed_array(case.get("output"), d.shape)
-        exact = output is not None and claimed_shape(case.get("output")) == d.shape
-        return _UNREDUCED if exact and allclose(output, d ** 2, rtol, 1e-6) else None
-    return next((r for r in (_MSE, *_SCALAR_SLIPS) if np.isclose(got, r.value(d), rtol=rtol, atol=1e-6)), None)
-
-
-def _mse_value_problem(case: dict[str, Any], asked: dict[str, Any], rtol: float) -> str | None:
-    t1, t2 = np.asarray(asked["t1"], np.float64), np.asarray(asked["t2"], np.float64)
-    shape = fmt_shapes([t1.shape])
-    got = _number(case.get("value"))
-    if got is None:
-        return (f"`mse` on two tensors of shape {shape} returned {_shape_text(case.get('shape'))}"
-                f" ({_type(case.get('type'))}), expected a scalar: reduce with a mean over all elements.")
-    found = _reduction(case, t1 - t2, rtol)
-    if found is _MSE:
-        return None
-    hint = found.hint if found else "expected the mean of `(t1 - t2) ** 2` over all elements"
-    return f"`mse` on two tensors of shape {shape} returned {fmt_num(got)}; that is {hint}."
-
-
-def _mse_grad_problem(case: dict[str, Any], asked: dict[str, Any], rtol: float) -> str | None:
-    """The gradient ``backward`` left in ``t1`` must be the gradient of the loss the value shows:
-    a gradient the grader cannot tie to a value is only a claim."""
-    if case.get("is_tensor") is not True:
-        return (f"`mse` returned a {_type(case.get('type'))}, not a tensor, so no gradient can flow "
-                "through it: keep the computation in torch (no `.item()` or NumPy).")
-    if (error := claimed_text(case.get("backward_error"))) is not None:
-        return (f"`loss.backward()` on the result of `mse` raised {error}: "
-                "compute it from the tensors with torch operations so autograd can follow it.")
-    t1, t2 = np.asarray(asked["t1"], np.float64), np.asarray(asked["t2"], np.float64)
-    grad = claimed_array(case.get("grad"), t1.shape)
-    if grad is None or not np.all(np.isfinite(grad)) or not np.any(grad):
-        return ("After `loss.backward()` on the result of `mse`, its first argument's gradient "
-                "is missing or zero: compute the loss from `t1` and `t2` with torch operations, "
-                "without `.detach()`, NumPy or `torch.tensor(...)` in between.")
-    found = _reduction(case, t1 - t2, rtol)
-    if found is None:
-        return ("The gradient of `mse` could not be checked, because its value is not one the "
-                "grader recognises: fix the value first.")
-    if not allclose(grad, found.grad(t1 - t2), rtol, 1e-6):
-        want = "2 * (t1 - t2) / numel" if found is _MSE else "the gradient of the value it returns"
-        return (f"The gradient of `mse` with respect to its first argument is not {want}: "
-                "is part of the computation detached from the graph?")
-    return None
-
-
-@check("linreg.mse")
-def check_mse(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
-    """Value equals the mean squared error (two shapes); ``backward`` gives its gradient."""
-    rtol = params.get("rtol", 1e-4)
-    answers = answers_to(observed, expected)
-    if answers is None:
-        return _unanswered(f"{len(expected['cases'])} calls of `mse`, one answer each")
-    pairs = list(zip(answers, expected["cases"], strict=True))
-    for case, _ in pairs:
-        if (error := claimed_text(case.get("error"))) is not None:
-            return _raised("mse", error)
-    value = next(filter(None, (_mse_value_problem(c, a, rtol) for c, a in pairs)), None)
-    grad = next(filter(None, (_mse_grad_problem(c, a, rtol) for c, a in pairs)), None)
-    return Outcome.from_checks(
-        [(value is None, value or ""), (grad is None, grad or "")],
-        "`mse` returns the mean squared error as a scalar tensor, and gradients flow through it.",
-    )
 
 
 # --- linreg.gd_step -----------------------------------------------------------------------
@@ -386,60 +247,6 @@ def check_gd_step(observed: dict[str, Any], expected: dict[str, Any], params: di
         "`gd_step` takes one correct gradient-descent step, returns the loss before it, "
         f"resets the gradients, and the loss falls over {d.steps} steps.",
     )
-
-
-# --- linreg.fit ---------------------------------------------------------------------------
-
-
-@check("linreg.fit")
-def check_fit(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
-    """``fit`` lowers the loss and ends where the reference's run ends, step for step.
-
-    Both losses are the grader's: from the reference's starting weights (the
-    same seeded ``nn.Linear``) and from the final weights the record reports.
-    """
-    if (error := claimed_text(observed.get("error"))) is not None:
-        return _raised("fit", error)
-    arr = lambda k: np.asarray(expected[k], np.float64)  # noqa: E731
-    inputs, targets, w0, b0 = arr("inputs"), arr("targets"), arr("weight0"), arr("bias0")
-    w, b = claimed_array(observed.get("weight"), w0.shape), claimed_array(observed.get("bias"), b0.shape)
-    if w is None or b is None or claimed_shape(observed.get("weight")) != w0.shape:
-        return _unanswered("the model's weight (2, 3) and bias (2,) after `fit`")
-    ratio = params.get("max_loss_ratio", 0.1)
-    rtol, atol = params.get("rtol", 1e-3), params.get("atol", 1e-4)
-    before, after = _loss(inputs, targets, w0, b0), _loss(inputs, targets, w, b)
-    setup = (f"`fit({expected['epochs']}, nn.Linear(3, 2), F.mse_loss, SGD(lr={_lr(float(expected['lr']))}), "
-             f"loader)` with {expected['batches_per_epoch']} batches per epoch")
-    falls = bool(np.isfinite(after) and after < ratio * before)
-    fall_msg = (f"{setup}: the loss on the crop data went from {fmt_num(before)} to {fmt_num(after)}; "
-                f"expected it to fall below {ratio:.0%} of the start.")
-    same = (claimed_count(observed.get("step_calls"), expected["step_calls"])
-            and allclose(w, expected["weight"], rtol, atol) and allclose(b, expected["bias"], rtol, atol))
-    trajectory = "" if same else _trajectory_problem(observed, expected, (w, b), (w0, b0))
-    return Outcome.from_checks(
-        [(falls, fall_msg), (same, trajectory)],
-        f"`fit` trains the model: the loss fell from {fmt_num(before)} to {fmt_num(after)}, "
-        "exactly as plain SGD over every batch of every epoch.",
-    )
-
-
-def _trajectory_problem(observed: dict[str, Any], expected: dict[str, Any],
-                        final: tuple[np.ndarray, np.ndarray], start: tuple[np.ndarray, np.ndarray]) -> str:
-    steps, want = observed.get("step_calls"), expected["step_calls"]
-    if not claimed_count(steps, want):
-        count = steps if isinstance(steps, int) and not isinstance(steps, bool) else "an unknown number of"
-        return (f"During `fit`, `opt.step()` was called {count} times, expected {want} (once per "
-                "batch, for every epoch): loop over the epochs and over the batches of `train_dl`.")
-    if allclose(final[0], start[0], 0, 0) and allclose(final[1], start[1], 0, 0):
-        return ("After `fit`, the model passed in was unchanged: train the `model` with the "
-                "`opt`, `loss_fn` and `train_dl` given as arguments, not global ones.")
-    if claimed_count(observed.get("zero_grad_calls"), 0):
-        return ("During `fit`, `opt.zero_grad()` was never called, so gradients build up across "
-                "batches: call it after every `opt.step()`.")
-    diff = max(max_abs_diff(final[0], expected["weight"]), max_abs_diff(final[1], expected["bias"]))
-    return (f"After `fit`, the weights differ from plain SGD on the same batches by up to "
-            f"{fmt_num(diff)}: for each batch compute `loss_fn(model(xb), yb)`, then `loss.backward()`, "
-            "`opt.step()`, `opt.zero_grad()`.")
 
 
 # --- linreg.simplenet ---------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """Observers of ``linear_regression`` (Tutorial 6, Part A): crop yields from climate.
 
+``linreg.model`` and ``linreg.mse`` are kit items (kind ``function_matches_reference``)
+and ``linreg.fit`` too (kind ``training_reduces_loss``); the items observed here step
+or build a network.
+
 Every observer builds the tutorial's crop data itself (below, as plain numbers)
-and its own helpers (weights, ``nn.Linear``, ``DataLoader``, optimizer) from
-plain torch, so a submission's data never changes what is measured. Where an
+and its own helpers (weights, ``nn.Linear``) from plain torch, so a submission's data never changes what is measured. Where an
 item's YAML says ``supply: [linear_model, mse]``, the reference's own source of
 those functions travels with that item's settings and is swapped into
 ``gd_step`` while it runs (see ``autograder.observers.poly.supplied_helpers``):
@@ -18,7 +21,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.namespace import SubmissionNamespace
 from autograder.observers import observer
@@ -28,7 +30,6 @@ from autograder.observers.common import attempt, linear_layers, param_shapes, su
 # five regions, repeated three times (15 rows).
 _CROP_INPUTS = [[73, 67, 43], [91, 88, 64], [87, 134, 58], [102, 43, 37], [69, 96, 70]] * 3
 _CROP_TARGETS = [[56, 70], [81, 101], [119, 133], [22, 37], [103, 119]] * 3
-_MAX_OUTPUT = 10_000  # values of a non-scalar mse output worth sending back
 
 
 def crop_data() -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,54 +51,6 @@ def _shape(value: Any) -> list[int] | None:
         return [int(n) for n in shape] if shape is not None else None
     except Exception:
         return None
-
-
-@observer("linreg.model")
-def observe_linear_model(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """``linear_model(x, w, b)`` on the crop data and on a small random batch."""
-    linear_model = ns.get("linear_model")
-    crop_inputs, _ = crop_data()
-    cases = []
-    for x in (crop_inputs, torch.randn(4, 3)):
-        w = torch.randn(2, 3, requires_grad=True)
-        b = torch.randn(2, requires_grad=True)
-        asked = {"x": x.clone(), "w": w.detach().clone(), "b": b.detach().clone()}
-        out, error = attempt(lambda: linear_model(x, w, b))
-        is_tensor = isinstance(out, torch.Tensor)
-        cases.append({
-            **asked, "error": error,
-            "type": type_name(out) if error is None else None,
-            "shape": _shape(out),
-            "output": out.detach().double() if is_tensor else None,
-        })
-    return {"cases": cases}
-
-
-@observer("linreg.mse")
-def observe_mse(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """``mse(t1, t2)`` on random tensors of two shapes: value (or the values of a
-    non-scalar result), type, and the gradient ``backward`` gives ``t1``."""
-    mse = ns.get("mse")
-    cases = []
-    for shape in params.get("shapes", [[15, 2], [4, 3]]):
-        t1 = torch.randn(*shape, requires_grad=True)
-        t2 = torch.randn(*shape)
-        asked = {"t1": t1.detach().clone(), "t2": t2.clone()}
-        out, error = attempt(lambda: mse(t1, t2))
-        case: dict[str, Any] = {
-            **asked, "error": error, "value": None, "shape": _shape(out),
-            "is_tensor": isinstance(out, torch.Tensor), "backward_error": None, "grad": None,
-        }
-        if error is None:
-            case["type"] = type_name(out)
-            case["value"] = _as_float(out) if _shape(out) in ([], [1], None) else None
-            if case["value"] is None and case["is_tensor"] and out.numel() <= _MAX_OUTPUT:
-                case["output"] = out.detach().double()  # unreduced: the check recognises (t1 - t2) ** 2
-            if case["is_tensor"]:
-                _, case["backward_error"] = attempt(lambda: out.sum().backward())
-                case["grad"] = t1.grad
-        cases.append(case)
-    return {"cases": cases}
 
 
 def _grad(t: torch.Tensor) -> Any:
@@ -139,58 +92,6 @@ def observe_gd_step(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str
         "inputs": inputs, "targets": targets, "w0": w0, "b0": b0, "lr": lr, "steps": steps,
         "supplied": swapped, "one_step": {"error": error if failed_at == 1 else None, **one_step},
         "second": second, "run": {"error": error, "failed_at": failed_at, **_snapshot(w, b)},
-    }
-
-
-class _CountingSGD(torch.optim.SGD):
-    """Plain SGD that counts how often ``step`` and ``zero_grad`` are called."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.step_calls = 0
-        self.zero_grad_calls = 0
-
-    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
-        self.step_calls += 1
-        return super().step(closure)
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        self.zero_grad_calls += 1
-        super().zero_grad(set_to_none)
-
-
-@observer("linreg.fit")
-def observe_fit(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """``fit(epochs, nn.Linear(3, 2), F.mse_loss, SGD(lr), loader)`` on the crop data.
-
-    The loader is unshuffled (batch size 5, so 3 batches per epoch) and the model
-    seeded, so a correct ``fit`` follows the reference run step for step. The
-    model's weights before and after are reported; the check computes the
-    losses on the whole data set from them.
-    """
-    fit = ns.get("fit")
-    epochs, lr = int(params.get("epochs", 100)), float(params.get("lr", 1e-5))
-    batch_size = int(params.get("batch_size", 5))
-    inputs, targets = crop_data()
-    loader = DataLoader(TensorDataset(inputs.clone(), targets.clone()), batch_size=batch_size, shuffle=False)
-    torch.manual_seed(int(params.get("seed", 0)))
-    model = nn.Linear(3, 2)
-    start = {"weight0": model.weight.detach().clone(), "bias0": model.bias.detach().clone()}
-    opt = _CountingSGD(model.parameters(), lr=lr)
-    loss_fn_calls = 0
-
-    def loss_fn(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        nonlocal loss_fn_calls
-        loss_fn_calls += 1
-        return nn.functional.mse_loss(pred, target)
-
-    _, error = attempt(lambda: fit(epochs, model, loss_fn, opt, loader))
-    return {
-        "error": error, "epochs": epochs, "lr": lr, "batches_per_epoch": len(loader),
-        "inputs": inputs, "targets": targets, **start,
-        "weight": model.weight.detach().clone(), "bias": model.bias.detach().clone(),
-        "step_calls": opt.step_calls, "zero_grad_calls": opt.zero_grad_calls,
-        "loss_fn_calls": loss_fn_calls,
     }
 
 

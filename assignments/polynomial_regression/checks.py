@@ -1,8 +1,11 @@
 """Checks for ``polynomial_regression``: fitting y = sin(x) with a cubic.
 
+``poly.predict`` and ``poly.grad`` are kit items (kind ``function_matches_reference``,
+configured in ``assignment.yaml``); the two fits are judged here.
+
 Every input comes from the reference's facts (``expected``, computed in a
-trusted worker with the same seeds): the points, coefficients and sizes asked
-about, the grader's data and the step counts of each fit. The submission's
+trusted worker with the same seeds): the grader's data and the step counts of
+each fit. The submission's
 record only answers those questions, and each answer is validated against the
 size of the reference's before anything is computed from it. Losses are
 computed here from the reported coefficients; the fits start from random
@@ -24,157 +27,18 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograder.checks import check
-from autograder.checks.claims import answers_to, claimed_array, claimed_count, claimed_shape, claimed_text
+from autograder.checks.claims import claimed_array, claimed_count, claimed_text
 from autograder.checks.common import allclose, fmt_num, max_abs_diff
 from autograder.results import Outcome
 
-TERMS = ("a", "b", "c", "d")
-
-
 def fmt(values: Sequence[float] | np.ndarray) -> str:
-    """Four coefficients (or gradient components) the way the feedback writes them."""
+    """Four coefficients the way the feedback writes them."""
     return "(" + ", ".join(f"{fmt_num(float(v))}" for v in np.asarray(values).ravel()) + ")"
 
 
 def _unanswered(call: str, asked: int) -> Outcome:
     return Outcome.failed(f"The record for this item does not answer the grader's {asked} calls of "
                           f"{call} one by one, so nothing could be verified: no credit.")
-
-
-def _raised(answers: list[dict[str, Any]], call: str) -> Outcome | None:
-    """An ``error`` outcome when every call raised (e.g. a stub that is not implemented yet)."""
-    errors = [claimed_text(a.get("error")) for a in answers]
-    if errors and all(errors):
-        return Outcome.error(f"{call} raised {errors[0]}. Fix it and run the check again.")
-    return None
-
-
-# ---------------------------------------------------------------- poly.predict
-
-
-def _term_slip(x: np.ndarray, coeffs: np.ndarray, value: np.ndarray) -> str:
-    """Name a single term that uses the wrong power of x, or the coefficients reversed."""
-    right = [coeffs[k] * x ** k for k in range(4)]
-    for k in range(4):
-        for j in range(5):
-            if j != k and np.allclose(sum(right) - right[k] + coeffs[k] * x ** j, value, rtol=1e-4, atol=1e-4):
-                return f" The term for {TERMS[k]} uses x**{j} instead of x**{k}."
-    if np.allclose(sum(coeffs[::-1][k] * x ** k for k in range(4)), value, rtol=1e-4, atol=1e-4):
-        return " It uses the coefficients in reverse order: coeffs = (a, b, c, d) with a the constant term."
-    return " Check each power of x and that coeffs = (a, b, c, d) is read in that order."
-
-
-_PORTABLE = {
-    "numpy": " poly_predict must accept NumPy arrays as well as tensors: use only the operators +, * and **, which both understand.",
-    "torch": " poly_predict must accept tensors as well as NumPy arrays: use only the operators +, * and **, not np.* functions.",
-}
-
-
-def _predict_problem(obs: dict[str, Any], exp: dict[str, Any], facts: dict[str, Any],
-                     rtol: float, atol: float) -> str | None:
-    """What is wrong with one answer; the question (inputs, kind) is the reference's."""
-    call = f"poly_predict(x, coeffs) {exp['what']}"
-    if (error := claimed_text(obs.get("error"))) is not None:
-        return f"{call} raised {error}.{_PORTABLE[exp['kind']]}"
-    want = np.asarray(exp["value"], dtype=np.float64)
-    value = _same_shape(obs.get("value"), want.shape)
-    if value is None:
-        shape = claimed_shape(obs.get("value")) if obs.get("value") is not None else None
-        if shape is None:
-            return f"{call} returned a {claimed_text(obs.get('type')) or 'value'}; expected its values at every x."
-        return f"{call} returned shape {shape}; expected {tuple(want.shape)}, one value per x."
-    if not allclose(value, want, rtol=rtol, atol=atol):
-        x, coeffs = np.asarray(facts["x"], np.float64), np.asarray(facts["coeffs"], np.float64)
-        return (f"{call} returned wrong values (largest difference {fmt_num(max_abs_diff(value, want))}): "
-                f"it should compute a + b*x + c*x**2 + d*x**3.{_term_slip(x, coeffs, value)}")
-    return None
-
-
-def _same_shape(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
-    """Like :func:`_array` but the shape must match exactly: a (50, 1) column is not 50 values."""
-    arr = claimed_array(value, shape)
-    return arr if arr is not None and arr.shape == shape and claimed_shape(value) == shape else None
-
-
-@check("poly.predict")
-def check_predict(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
-    """Values right for NumPy inputs and for torch inputs: one half of the credit each."""
-    rtol, atol = float(params.get("rtol", 1e-4)), float(params.get("atol", 1e-4))
-    answers = answers_to(observed, expected)
-    if answers is None:
-        return _unanswered("poly_predict(x, coeffs)", len(expected["cases"]))
-    if raised := _raised(answers, "poly_predict(x, coeffs)"):
-        return raised
-    pairs = list(zip(answers, expected["cases"], strict=True))
-    parts = []
-    for kind in ("numpy", "torch"):
-        problems = [p for o, e in pairs if e["kind"] == kind
-                    if (p := _predict_problem(o, e, expected, rtol, atol))]
-        parts.append((not problems, problems[0] if problems else ""))
-    if not parts[0][0] and not parts[1][0] and "wrong values" in parts[0][1] and "wrong values" in parts[1][1]:
-        parts[1] = (False, "The same holds for torch tensors.")
-    return Outcome.from_checks(parts, "poly_predict computes a + b x + c x^2 + d x^3 "
-                                      "for NumPy arrays and torch tensors.")
-
-
-# ------------------------------------------------------------------- poly.grad
-
-
-def _grad_hint(value: np.ndarray, want: np.ndarray, n: int, rtol: float = 1e-4, atol: float = 1e-6) -> str:
-    """Name the usual slip when the whole gradient is off by one factor, else the wrong components."""
-    with np.errstate(all="ignore"):
-        ratio = value / want
-    known = {
-        -1.0: "it has the wrong sign: the derivative of (y_pred - y)**2 is +2*(y_pred - y) "
-              "times the derivative of y_pred.",
-        0.5: "it is half the gradient: the factor 2 from differentiating the square is missing.",
-        -0.5: "it has the wrong sign and is missing the factor 2 from differentiating the square.",
-        1.0 / n: "it is the gradient of the mean squared error; the loss here is the sum of the "
-                 "squared errors, so do not divide by the number of points.",
-        0.5 / n: "it averages over the points and misses the factor 2; the loss here is the sum "
-                 "of the squared errors, and d/dr r**2 = 2r.",
-    }
-    for factor, hint in known.items():
-        if np.allclose(ratio, factor, rtol=1e-4):
-            return hint
-    atol *= max(1.0, float(np.abs(want).max()))
-    if allclose(value, want[::-1], rtol=rtol, atol=atol):
-        return "its components are in reverse order; return them as (a, b, c, d)."
-    wrong = [t for t, v, w in zip(TERMS, value, want, strict=True) if not np.isclose(v, w, rtol=rtol, atol=atol)]
-    return (f"the components for {', '.join(wrong)} are wrong: the component for the coefficient "
-            "of x**k is sum(2*(y_pred - y) * x**k).")
-
-
-@check("poly.grad")
-def check_grad(observed: dict[str, Any], expected: dict[str, Any], params: dict[str, Any]) -> Outcome:
-    """All components equal the gradient of the sum of squared errors, in every case."""
-    rtol, atol = float(params.get("rtol", 1e-4)), float(params.get("atol", 1e-6))
-    answers = answers_to(observed, expected)
-    if answers is None:
-        return _unanswered("poly_grad(x, y, coeffs)", len(expected["cases"]))
-    if raised := _raised(answers, "poly_grad(x, y, coeffs)"):
-        return raised
-    for i, (obs, exp) in enumerate(zip(answers, expected["cases"], strict=True), start=1):
-        where = f"at test point {i} ({exp['n']} random points, coeffs {fmt(exp['coeffs'])})"
-        if (error := claimed_text(obs.get("error"))) is not None:
-            return Outcome.error(f"poly_grad raised {error} {where}. Fix it and run the check again.")
-        want = np.asarray(exp["value"], dtype=np.float64).reshape(4)
-        value = claimed_array(obs.get("value"), (4,))
-        if value is None:
-            shape = claimed_shape(obs.get("value")) if obs.get("value") is not None else None
-            size = None if shape is None else int(np.prod(shape))
-            got = (f"a {claimed_text(obs.get('type')) or 'value'}" if size is None
-                   else f"{size} number{'s' * (size != 1)}")
-            return Outcome.failed(f"poly_grad returned {got} {where}; expected an array of 4: "
-                                  "dL/da, dL/db, dL/dc, dL/dd.")
-        if not allclose(value, want, rtol=rtol, atol=atol * max(1.0, float(np.abs(want).max()))):
-            return Outcome.failed(
-                f"poly_grad differs from the gradient of L = sum((y_pred - y)**2) {where}: "
-                f"you returned {fmt(value)}; {_grad_hint(value, want, int(exp['n']), rtol, atol)}",
-                diagnostics=f"expected {fmt(want)}",
-            )
-    return Outcome.passed("poly_grad equals the gradient of the sum of squared errors "
-                          "with respect to (a, b, c, d).")
 
 
 # ----------------------------------------------------------- poly.fit_numpy / fit_autograd

@@ -1,5 +1,8 @@
 """Observers for ``polynomial_regression``: fitting y = sin(x) with a cubic.
 
+``poly.predict`` and ``poly.grad`` are kit items (kind ``function_matches_reference``,
+configured in ``assignment.yaml``); the two fits are observed here.
+
 Where an item's YAML says ``supply: [poly_grad, poly_predict]``, the sandbox
 plan carries the reference's own source of those functions for that item
 only, and :func:`supplied_helpers` swaps them in while the student's function
@@ -25,7 +28,7 @@ import torch
 
 from autograder.namespace import SubmissionNamespace
 from autograder.observers import observer
-from autograder.observers.common import as_numpy, attempt, seed_everything, supplied_helpers, type_name
+from autograder.observers.common import attempt, seed_everything, supplied_helpers, type_name
 
 def coefficients_of(value: Any) -> np.ndarray:
     """What a fit returned as 4 float64 numbers; raises ValueError describing it otherwise."""
@@ -56,53 +59,6 @@ def design_facts(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     compute the sum of squared errors of any coefficients, ``c.G.c - 2 c.xty + yty``."""
     design = np.stack([x ** k for k in range(4)], axis=1)
     return {"n": int(x.size), "gram": design.T @ design, "xty": design.T @ y, "yty": float(y @ y)}
-
-
-def _sample(seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-math.pi, math.pi, n)
-    y = np.sin(x) + 0.1 * rng.normal(size=n)
-    return x, y, rng.normal(size=4)
-
-
-@observer("poly.predict")
-def observe_predict(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """``poly_predict`` on NumPy (coeffs as a tuple and as an array) and on torch inputs."""
-    poly_predict = ns.get("poly_predict")
-    x, _, coeffs = _sample(int(params.get("seed", 0)), int(params.get("n", 50)))
-    x_t = torch.from_numpy(x).float()
-    coeffs_t = tuple(torch.tensor(float(c), requires_grad=True) for c in coeffs)
-    cases = [
-        ("numpy", "with x a NumPy array and coeffs a tuple of 4 floats",
-         lambda: poly_predict(x.copy(), tuple(float(c) for c in coeffs))),
-        ("numpy", "with x a NumPy array and coeffs a NumPy array of 4",
-         lambda: poly_predict(x.copy(), coeffs.copy())),
-        ("torch", "with x a float32 tensor and coeffs a tuple of 4 scalar tensors requiring grad",
-         lambda: poly_predict(x_t.clone(), coeffs_t)),
-    ]
-    facts = []
-    for kind, what, call in cases:
-        value, error = attempt(call)
-        facts.append({"kind": kind, "what": what, "error": error, "type": type_name(value),
-                      "value": None if error else as_numpy(value)})
-    return {"x": x, "coeffs": coeffs, "cases": facts}
-
-
-@observer("poly.grad")
-def observe_grad(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """``poly_grad`` at random points, targets and coefficients (NumPy float64 inputs)."""
-    poly_grad = ns.get("poly_grad")
-    seed = int(params.get("seed", 0))
-    cases: list[dict[str, Any]] = []
-    swapped: list[str] = []
-    for i, n in enumerate(params.get("sizes", [50, 50, 13])):
-        x, y, coeffs = _sample(seed + i, int(n))
-        with supplied_helpers(poly_grad, params) as names:
-            value, error = attempt(lambda: poly_grad(x.copy(), y.copy(), coeffs.copy()))
-        swapped = names
-        cases.append({"n": int(n), "coeffs": coeffs, "error": error, "type": type_name(value),
-                      "value": None if error else as_numpy(value)})
-    return {"cases": cases, "supplied": swapped}
 
 
 def observe_fit(fit: Callable[..., Any], params: dict[str, Any], torch_inputs: bool) -> dict[str, Any]:

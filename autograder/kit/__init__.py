@@ -42,9 +42,12 @@ KindObserver = Callable[["SubmissionNamespace", dict[str, Any]], dict[str, Any]]
 
 # The modules that register a kind's judge and settings (grader side, importable without torch).
 JUDGE_MODULES = ("module_shapes", "init_distribution", "forward_equivalence", "gradient_step",
-                 "classifier_fit")
+                 "classifier_fit", "training_reduces_loss", "decision_boundary", "function_matches_reference",
+                 "dataset_protocol")
 # The modules that register a kind's observer (sandbox side, import torch).
-OBSERVER_MODULES = ("observe",)
+OBSERVER_MODULES = ("observe", "observe_training_reduces_loss", "observe_decision_boundary",
+                    "observe_function_matches_reference",
+                    "observe_dataset_protocol")
 
 
 @dataclass(frozen=True)

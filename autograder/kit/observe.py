@@ -16,6 +16,7 @@ overrides ``named_parameters`` reports what it really holds.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -24,13 +25,15 @@ from torch import nn
 
 from autograder.kit import calls, data, kind_observer
 from autograder.kit.records import (
-    CallQuestion, FitFacts, ForwardFacts, GradientStepFacts, InitDistributionFacts, InitLayer, InitSeed,
-    LayerWeights, ModuleShapesFacts, ShapesAnswer, StepRecord, as_record,
+    CallQuestion, FitFacts, ForwardFacts, ForwardModels, GradientStepFacts, InitDistributionFacts,
+    InitDistributionModels, InitLayer, InitSeed, LayerWeights, ModuleShapesFacts, ModuleTypes, ShapesAnswer,
+    StepRecord, as_record,
 )
 from autograder.namespace import SubmissionNamespace
 from autograder.observers.common import attempt, linear_layers, seed_everything, type_name
 
 _NAMED_PARAMETERS = nn.Module.named_parameters
+_NAMED_MODULES = nn.Module.named_modules
 _REGISTER_FORWARD_HOOK = nn.Module.register_forward_hook
 _NO_GRAD = torch.no_grad
 _FROM_NUMPY = torch.from_numpy
@@ -38,6 +41,7 @@ _TENSOR = torch.Tensor
 _MODULE = nn.Module
 MAX_LOSSES = 100_000  # a longer "loss list" is reported by its length only
 MAX_TYPES = 5
+MAX_MODULE_TYPES = 32  # distinct module classes reported per instance
 
 
 # --- building what the settings describe ----------------------------------------------------
@@ -47,6 +51,18 @@ def question(params: dict[str, Any], name_key: str = "class") -> CallQuestion:
     """The call the settings ask for, as text made from the settings alone."""
     name = params[name_key]
     return CallQuestion(name=name, text=calls.call_text(name, params.get("args"), params.get("kwargs")))
+
+
+def each_build(ns: SubmissionNamespace, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The item's settings once per entry of ``builds`` (each entry's class and arguments in
+    place of the item's), so a kind observes several constructor calls the way it observes one.
+
+    A class the submission lacks costs its builds only (their ``error`` names it); when it
+    lacks every class, the lookup raises here and the item reports the first as missing."""
+    if not any(ns.has(entry["class"]) for entry in params["builds"]):
+        ns.get(params["builds"][0]["class"])  # raises MissingName
+    shared = {k: v for k, v in params.items() if k not in ("builds", "class", "args", "kwargs")}
+    return [{**shared, **entry} for entry in params["builds"]]
 
 
 def build(ns: SubmissionNamespace, params: dict[str, Any], args: list[Any] | None = None) -> Any:
@@ -102,18 +118,33 @@ def number(value: Any) -> float | None:
 
 @kind_observer("module_shapes")
 def observe_module_shapes(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """For each argument list, the registered parameters' names and shapes of a fresh instance."""
-    answers = []
+    """For each argument list, the registered parameters' names and shapes of a fresh instance.
+
+    The class is looked up first, outside any call: a class that is not defined
+    at all is the framework's "not defined" answer (and, in the reference, a
+    harness failure), not a constructor that raised.
+    """
+    ns.get(params["class"])
+    answers, modules = [], []
     for args in params["calls"]:
         text = calls.call_text(params["class"], args, params.get("kwargs"))
         model, error = attempt(lambda: build(ns, params, args))
         if error is not None or not isinstance(model, _MODULE):
             answers.append(ShapesAnswer(call=text, error=error, is_module=False, shapes=[], names=[]))
+            modules.append([])
             continue
         named = list(_NAMED_PARAMETERS(model))
         answers.append(ShapesAnswer(call=text, error=None, is_module=True, shapes=[list(p.shape) for _, p in named],
                                     names=[str(n) for n, _ in named]))
-    return as_record(ModuleShapesFacts(answers=answers))
+        modules.append(_module_types(model))
+    return {**as_record(ModuleShapesFacts(answers=answers)), **as_record(ModuleTypes(modules=modules))}
+
+
+def _module_types(model: nn.Module) -> list[str]:
+    """The distinct class names of the modules an instance holds, itself excluded (through
+    nn.Module's own named_modules, so an override cannot hide or invent one)."""
+    found, error = attempt(lambda: [type(m).__name__ for name, m in _NAMED_MODULES(model) if name])
+    return [] if error is not None else list(dict.fromkeys(found))[:MAX_MODULE_TYPES]
 
 
 # --- init_distribution ---------------------------------------------------------------------
@@ -121,7 +152,15 @@ def observe_module_shapes(ns: SubmissionNamespace, params: dict[str, Any]) -> di
 
 @kind_observer("init_distribution")
 def observe_init_distribution(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """Per seed, a fresh instance's nn.Linear layers (registration order): all their values."""
+    """Per seed, a fresh instance's nn.Linear layers (registration order): all their values.
+
+    With ``builds``, the same for each listed constructor call (one record per build)."""
+    if "builds" in params:
+        return as_record(InitDistributionModels(models=[_init_facts(ns, p) for p in each_build(ns, params)]))
+    return as_record(_init_facts(ns, params))
+
+
+def _init_facts(ns: SubmissionNamespace, params: dict[str, Any]) -> InitDistributionFacts:
     seeds = []
     for seed in params["seeds"]:
         seed_everything(int(seed))
@@ -133,7 +172,7 @@ def observe_init_distribution(ns: SubmissionNamespace, params: dict[str, Any]) -
         layers = [InitLayer(fan_in=_fan_in(layer), weight=w.weight, bias=w.bias)
                   for layer, w in zip(found, weights_of(found), strict=True)]
         seeds.append(InitSeed(seed=int(seed), error=None, is_module=True, layers=layers))
-    return as_record(InitDistributionFacts(call=question(params), seeds=seeds))
+    return InitDistributionFacts(call=question(params), seeds=seeds)
 
 
 def _fan_in(layer: nn.Linear) -> int:
@@ -146,16 +185,31 @@ def _fan_in(layer: nn.Linear) -> int:
 
 @kind_observer("forward_equivalence")
 def observe_forward_equivalence(ns: SubmissionNamespace, params: dict[str, Any]) -> dict[str, Any]:
-    """A fresh instance's output on the grader's seeded batch, and its layers' weights."""
+    """A fresh instance's output on the grader's seeded batch, and its layers' weights.
+
+    With ``builds`` (each naming its ``features``), the same for each listed constructor
+    call on ``rows`` points; with ``negate_output``, a second pass after the grader made the
+    last layer's weights and bias negative, so that an activation after the output layer
+    that keeps positive values (a ReLU) shows on every row.
+    """
+    if "builds" in params:
+        models = [_forward_facts(ns, {**p, "batch": [p["rows"], p["features"]]}) for p in each_build(ns, params)]
+        return as_record(ForwardModels(models=models))
+    return as_record(_forward_facts(ns, params))
+
+
+def _forward_facts(ns: SubmissionNamespace, params: dict[str, Any]) -> ForwardFacts:
     rows, features = (int(n) for n in params["batch"])
     seed = int(params["seed"])
     x = data.standard_batch(seed, rows, features)
 
-    def facts(error: str | None, output: Any = None, layers: list[nn.Linear] = (), called: bool = False) -> dict[str, Any]:
-        array = output.detach().cpu().double().numpy() if isinstance(output, _TENSOR) else None
-        return as_record(ForwardFacts(call=question(params), batch=[rows, features], seed=seed, error=error,
-                                      output=array, output_type=type_name(output),
-                                      layers=weights_of(list(layers)), layers_called=called))
+    def facts(error: str | None, output: Any = None, layers: list[nn.Linear] = (), called: bool = False,
+              negated: Any = None, negated_error: str | None = None) -> ForwardFacts:
+        return ForwardFacts(call=question(params), batch=[rows, features], seed=seed, error=error,
+                            output=_values(output), output_type=type_name(output),
+                            layers=weights_of(list(layers)), layers_called=called,
+                            registered=len(linear_layers(model)) if isinstance(model, _MODULE) else 0,
+                            negated_output=_values(negated), negated_error=negated_error)
 
     model, error = attempt(lambda: build(ns, params))
     if error is not None:
@@ -163,7 +217,28 @@ def observe_forward_equivalence(ns: SubmissionNamespace, params: dict[str, Any])
     layers, called = linears_in_call_order(model, tensor_of(x))
     with _NO_GRAD():
         output, error = attempt(lambda: model(tensor_of(x)))
-    return facts(error, output, layers, called)
+    if error is not None or not params.get("negate_output") or not layers:
+        return facts(error, output, layers, called)
+    weights = weights_of(layers)  # as they were for the first pass
+    _, negated_error = attempt(lambda: _negate(layers[-1]))
+    negated = None
+    if negated_error is None:
+        with _NO_GRAD():
+            negated, negated_error = attempt(lambda: model(tensor_of(x)))
+    return dataclasses.replace(facts(error, output, [], called, negated, negated_error), layers=weights)
+
+
+def _values(output: Any) -> np.ndarray | None:
+    return output.detach().cpu().double().numpy() if isinstance(output, _TENSOR) else None
+
+
+def _negate(layer: nn.Linear) -> None:
+    """The grader's change for the second pass: weight -|W|, bias -|b| - 1 (all outputs of the
+    layer negative whatever reaches it, as long as that is not negative itself)."""
+    with _NO_GRAD():
+        layer.weight.copy_(-layer.weight.abs())
+        if layer.bias is not None:
+            layer.bias.copy_(-layer.bias.abs() - 1.0)
 
 
 # --- gradient_step -------------------------------------------------------------------------

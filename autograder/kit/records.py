@@ -65,6 +65,14 @@ class ModuleShapesFacts:
     answers: list[ShapesAnswer]
 
 
+@dataclass(frozen=True)
+class ModuleTypes:
+    """Beside ``answers`` in the same record: per call, the distinct class names of the modules
+    the instance holds (``Sequential``, ``Linear``...); read only when a check asks ``contains``."""
+
+    modules: list[list[str]]
+
+
 # --- init_distribution --------------------------------------------------------------------
 
 
@@ -91,6 +99,13 @@ class InitDistributionFacts:
     seeds: list[InitSeed]
 
 
+@dataclass(frozen=True)
+class InitDistributionModels:
+    """The record of an item whose settings list several ``builds``: one model's facts per build."""
+
+    models: list[InitDistributionFacts]
+
+
 # --- forward_equivalence ------------------------------------------------------------------
 
 
@@ -104,6 +119,19 @@ class ForwardFacts:
     output_type: str
     layers: list[LayerWeights]  # in the order forward calls them
     layers_called: bool  # False: forward called no nn.Linear, registration order instead
+    registered: int  # how many nn.Linear layers the model holds (forward may call fewer)
+    # Asked with ``negate_output``: the output of a second pass on the same batch after the
+    # grader set the last layer (in call order) to -|W|, -|b| - 1; the judge derives those
+    # weights from ``layers`` itself. None when not asked or when the model could not run.
+    negated_output: Array | None
+    negated_error: str | None
+
+
+@dataclass(frozen=True)
+class ForwardModels:
+    """The record of an item whose settings list several ``builds``: one model's facts per build."""
+
+    models: list[ForwardFacts]
 
 
 # --- gradient_step ------------------------------------------------------------------------

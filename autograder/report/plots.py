@@ -137,7 +137,9 @@ def sections(observations: dict[str, dict[str, Any]], expected: dict[str, dict[s
             note = "Nothing to draw: your code did not finish this item (see its feedback)."
             found.append(Section(item_id, title, notes=[note]))
             continue
-        found.append(builder(facts, ref, params.get(item_id, {})))
+        section = builder(facts, ref, params.get(item_id, {}))
+        section.item = item_id  # a kind's builder draws any item of its kind: the id is ours to set
+        found.append(section)
     return found
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.coursecode import copy_code
 from tests.integrity.controls import control_source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,7 @@ def tight_xor_spec(folder: Path) -> Path:
             item["seconds"] = BUDGETS[item["id"]]
     folder.mkdir()
     (folder / "assignment.yaml").write_text(yaml.safe_dump(raw))
+    copy_code("xor", folder)
     return folder
 
 

@@ -27,10 +27,19 @@ pytestmark = pytest.mark.skipif(
 
 
 def graded(grader: Any, attack: Path, tmp_path: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """The attack's result, its control's, and whether each of the attack's observation records
+    equals the control's (timing aside): a forged observer would have answered differently."""
     copy = tmp_path / attack.name
     copy.write_text(attack.read_text(encoding="utf-8"), encoding="utf-8")
     result, observations = grader.grade_with_observations(copy)
-    return result, grader.grade(control_of(attack, tmp_path)), observations
+    control, control_observations = grader.grade_with_observations(control_of(attack, tmp_path))
+    same = {item: _untimed(record) == _untimed(control_observations.get(item))
+            for item, record in observations.items()}
+    return result, control, same
+
+
+def _untimed(record: Any) -> Any:
+    return {k: v for k, v in record.items() if k != "seconds"} if isinstance(record, dict) else record
 
 
 def explain(result: Any) -> str:
@@ -62,7 +71,7 @@ def test_patching_the_engine_in_place_is_undone(graders: Any, tmp_path: Path) ->
                   "SubmissionNamespace.get", "sys.modules", "facts.__class__"):
         assert route in tampered, f"the attack did not get to try {route}: {result.output[-800:]}"
     assert "FORGED-OBSERVE-RAN" not in result.output, explain(result)
-    assert all(record.get("status") != "ok" for record in observations.values()), observations
+    assert observations and all(observations.values()), observations  # as the control's, item by item
     assert_earns_what_control_earns(result, control)
 
 
@@ -72,7 +81,7 @@ def test_patching_after_the_restore_does_not_reach_the_items(graders: Any, tmp_p
     assert "PATCHER-RAN" in result.output, f"the patching thread never ran: {result.output[-800:]}"
     assert "AT-FORK-RAN" not in result.output, explain(result)
     assert "FORGED-OBSERVE-RAN" not in result.output, explain(result)
-    assert all(record.get("status") != "ok" for record in observations.values()), observations
+    assert observations and all(observations.values()), observations  # as the control's, item by item
     assert_earns_what_control_earns(result, control)
 
 

@@ -1,8 +1,11 @@
 """xor under attack: submissions that forge instead of solving earn only what they implement.
 
 Each attack in ``tests/integrity/attacks/xor_*.py`` is graded through the real
-sandbox (the session's warm workers). The oversized forged record is also
-handed straight to the check, where the grader's allocations can be measured.
+sandbox (the session's warm workers). Every xor item is a kit kind now; the
+attacks that write a record by hand write the layout of the per-item observers
+the kinds replaced, which no judge reads: it is refused as malformed. The same
+oversized forgery in the kind's own layout is handed straight to the judge,
+where the grader's allocations can be measured.
 """
 
 from __future__ import annotations
@@ -12,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import facts as facts_mod, spec as spec_mod
-from tests.coursecode import CHECKS
+from autograder import facts as facts_mod, kit, spec as spec_mod
 from autograder.results import Outcome
 from tests.conftest import ROOT
 from tests.inprocess import observe_file
@@ -21,6 +23,8 @@ from tests.inprocess import observe_file
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 A = "xor"
 SPEC = spec_mod.load(A)
+kit.load_all()
+MALFORMED = "The grader could not use what your code reported for this item ("
 
 
 def _explain(result) -> str:
@@ -51,49 +55,49 @@ def test_truth_table_with_made_up_curve_earns_only_the_shapes(graders) -> None:
                                "xor.boundary": 0.0}, _explain(result)
     by_id = {i.id: i.feedback for i in result.rubric}
     assert "the losses train_xor returned are not the losses of the model it trained" in by_id["xor.loss_decrease"]
-    assert "outputs are not Linear(2, n_hidden), Sigmoid, Linear(n_hidden, 1)" in by_id["xor.boundary"]
+    assert "XOR()'s outputs are not Linear-Sigmoid-Linear (nor a look-alike)" in by_id["xor.boundary"]
 
 
 def test_made_up_records_earn_nothing(graders) -> None:
     """Every item's record forged inside the item (once worth 10 of 10).
 
-    The contract prints XOR(2)'s four parameter shapes; xor.shapes also asks
-    XOR(5), so the copied list does not answer it.
+    The records have the per-item observers' old layout, which the kinds' judges
+    refuse before reading a value; tests/test_xor.py forges the kinds' own layout
+    (the contract's shapes copied for XOR(5) too, weights typed in with a made-up curve).
     """
     result = graders[A].grade(ATTACKS / "xor_forges_every_item.py")
     assert _scores(result) == {"xor.shapes": 0.0, "xor.forward": 0.0, "xor.loss_decrease": 0.0,
                                "xor.boundary": 0.0}, _explain(result)
     assert [i.status for i in result.rubric] == ["failed"] * 4, _explain(result)
-    assert "XOR(2) is right, but XOR(5)" in result.rubric[0].feedback
+    assert all(i.feedback.startswith(MALFORMED) for i in result.rubric), _explain(result)
 
 
 def test_forged_oversized_boundary_record_costs_that_item_only(graders) -> None:
     result = graders[A].grade(ATTACKS / "xor_forged_boundary_record.py")
     by_id = {i.id: i for i in result.rubric}
     assert by_id["xor.boundary"].score == 0 and by_id["xor.boundary"].status == "failed", _explain(result)
-    assert "not one value at each of the 4 corners and 441 grid points asked" in by_id["xor.boundary"].feedback
+    assert by_id["xor.boundary"].feedback.startswith(MALFORMED), _explain(result)
     assert [by_id[i].status for i in ("xor.shapes", "xor.forward", "xor.loss_decrease")] == ["passed"] * 3
 
 
-# --- the same forged record, straight to the check -----------------------------------------
+# --- the same forgery in the kind's layout, straight to the judge ---------------------------
 
 
-def _forged_boundary_facts(layers: list[dict]) -> dict:
-    """As the attack writes it: 125,000 grid points, 1,000 "corners" all answered right."""
+def _forged_boundary_facts(honest: dict) -> dict:
+    """The reference's record with 125,000 grid points and 1,000 "points", all answered right."""
     rng = np.random.default_rng(0)
     targets = (rng.random(1_000) > 0.5).astype(np.float32)
-    run = {"error": None, "predict_error": None, "output_shape": [1000, 1], "losses": [0.3, 0.0001],
-           "returned_type": "builtins.list", "convert_error": None, "initial": layers, "final": layers,
-           "corner_outputs": targets, "grid_outputs": rng.random(125_000).astype(np.float32)}
-    facts = {"seeds": [0, 1, 2, 3, 4], "corners": rng.random((1_000, 2)), "targets": targets,
-             "grid": rng.random((125_000, 2)), "runs": [dict(run, seed=s) for s in range(5)]}
+    runs = [dict(run, point_outputs=targets, grid_outputs=rng.random(125_000).astype(np.float32))
+            for run in honest["runs"]]
+    facts = dict(honest, inputs=rng.random((1_000, 2)), targets=targets, grid=rng.random((125_000, 2)), runs=runs)
     return facts_mod.decode(facts_mod.encode(facts))
 
 
 def _judge_measuring_memory(observed: dict, expected: dict) -> tuple[Outcome, int]:
+    item = SPEC.item("xor.boundary")
     tracemalloc.start()
     try:
-        outcome = CHECKS["xor.boundary"](observed, expected, SPEC.item("xor.boundary").check)
+        outcome = kit.KINDS[item.kind].judge(observed, expected, item.check)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -101,18 +105,17 @@ def _judge_measuring_memory(observed: dict, expected: dict) -> tuple[Outcome, in
 
 
 def test_oversized_boundary_record_fails_fast_and_bounded() -> None:
-    """The check reads the sizes first: its work is that of the grader's 441 points.
+    """The judge reads the sizes first: its work is that of the grader's 441 points.
 
     The old check measured every forged grid point's distance to every forged
     corner: a 125,000 x 1,000 x 2 table, 1 to 2 GB per seed depending on the dtype.
     """
     expected = observe_file(SPEC.reference, A, "xor.boundary")["facts"]
-    layers = expected["runs"][0]["final"]
-    outcome, peak = _judge_measuring_memory(_forged_boundary_facts(layers), expected)
+    outcome, peak = _judge_measuring_memory(_forged_boundary_facts(expected), expected)
     assert outcome.status == "failed"
     assert outcome.feedback == (
         "The grader could not use what your code reported for this item (the outputs are not one value at "
-        "each of the 4 corners and 441 grid points asked), so nothing could be verified. Does your code "
+        "each of the 4 points and 441 grid points asked), so nothing could be verified. Does your code "
         "write to the grader's pipes or replace its functions? Remove that and run the check again."
     )
     honest, honest_peak = _judge_measuring_memory(expected, expected)
