@@ -19,7 +19,7 @@ def _explain(result) -> str:
     return "\n".join(lines + [f"output: {result.output[-500:]}"])
 
 
-KIND_ITEMS = ("mlp.dataset", "mlp.explicit_shapes", "mlp.condensed_shapes", "mlp.layout_shapes", "mlp.init_range",
+KIND_ITEMS = ("mlp.goal_fun", "mlp.dataset", "mlp.explicit_shapes", "mlp.condensed_shapes", "mlp.layout_shapes", "mlp.init_range",
               "mlp.forward", "mlp.loss_decrease")
 
 
@@ -35,7 +35,6 @@ def test_made_up_records_earn_nothing(graders) -> None:
     assert result.score == 0, _explain(result)
     assert {i.status for i in result.rubric} == {"failed"}, _explain(result)
     by_id = {i.id: i.feedback for i in result.rubric}
-    assert "at x = -4.717 it returned 37.75" in by_id["mlp.goal_fun"]  # the grader's x, not the record's
     for item_id in KIND_ITEMS:
         assert "could not use what your code reported" in by_id[item_id], (item_id, by_id[item_id])
 
