@@ -45,7 +45,7 @@ from autograder.kit.numeric import Layer, chain_problem, describe, run_chain, va
 from autograder.kit.records import Array, CallQuestion, LayerWeights
 from autograder.kit.settings import BUILD, ref, settings
 from autograder.kit.training_reduces_loss import (
-    MAX_LOSSES, REDUCTIONS, TRAINING_DEFS, Problem, call_text, curve_matches, mismatch_message, network_loss,
+    REDUCTIONS, TRAINING_DEFS, Problem, call_text, curve_matches, curve_of, mismatch_message, network_loss,
     same_weights, trained_layers,
 )
 from autograder.results import Outcome
@@ -295,13 +295,9 @@ def training_problem(run: BoundaryRun, after: list[Layer], chain: tuple[str, ...
                 "model it is given")
     if same_weights(before, after):
         return f"{s.function} did not change {s.model}'s weights, yet the model must learn"
-    if run.losses is None:
+    losses = curve_of(run)  # size-checked against its stated length, float64
+    if losses is None:
         return None
-    losses = run.losses
-    if not (isinstance(losses, np.ndarray) and losses.ndim == 1 and losses.dtype.kind in "biuf"
-            and losses.size == run.losses_length and losses.size <= MAX_LOSSES):
-        raise Malformed("the returned losses are not a list of numbers")
-    losses = losses.astype(np.float64)
     if not losses.size or not np.all(np.isfinite(losses)):
         return f"{s.function} returned losses that are not finite numbers, one per epoch"
     losses = np.repeat(losses, 2) if losses.size == 1 else losses
