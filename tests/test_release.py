@@ -91,7 +91,7 @@ def test_release_holds_visible_items_only_and_no_reference(releases, name):
     texts = {p.name: p.read_text() for p in files}
 
     # no hidden item: not its id anywhere, nor a setting only it has
-    visible_keys = {k for i in visible for part in ("observe", "check") for k in i.get(part, {})}
+    visible_keys = {k for i in visible for part in ("observe", "check") for k in _keys(i.get(part, {}))}
     for item in hidden:
         for where, text in texts.items():
             assert item["id"] not in text, f"hidden {item['id']} named in {where}"
@@ -107,6 +107,15 @@ def test_release_holds_visible_items_only_and_no_reference(releases, name):
         leaked = sorted(line for line in distinctive if line in text)
         assert not leaked, f"{where} holds reference source: {leaked[:3]}"
         assert "Reference solution" not in text
+
+
+def _keys(value) -> set[str]:
+    """Every mapping key in a settings block, nested ones included (a kind's settings nest)."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
 
 
 def _compare(course, released, supplied: set[str], course_only: frozenset[str] = frozenset()) -> list[str]:
