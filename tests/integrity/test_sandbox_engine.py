@@ -61,12 +61,13 @@ def test_importing_the_engine_is_refused(graders: Any, tmp_path: Path) -> None:
     assert_earns_what_control_earns(result, control)
 
 
-def test_patching_the_engine_in_place_is_undone(graders: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("assignment", ["xor", "linear_regression"])  # kinds only; kinds and probes.py
+def test_patching_the_engine_in_place_is_undone(graders: Any, tmp_path: Path, assignment: str) -> None:
     result, control, observations = graded(
-        graders["xor"], ATTACKS / "sandbox_patches_engine_in_place.py", tmp_path)
+        graders[assignment], ATTACKS / "sandbox_patches_engine_in_place.py", tmp_path)
     tampered = next((line for line in result.output.splitlines() if line.startswith("tampered:")), "")
     observers = [f"KIND_OBSERVERS[{i.kind}]" if i.kind is not None else f"probes[{i.id}]"
-                 for i in graders["xor"].spec.items]  # the observer each item runs, kind or probe
+                 for i in graders[assignment].spec.items]  # the observer each item runs, kind or probe
     for route in ("autograder.sandbox.observe", "observation.observe.__code__", *observers,
                   "SubmissionNamespace.get", "sys.modules", "facts.__class__"):
         assert route in tampered, f"the attack did not get to try {route}: {result.output[-800:]}"
